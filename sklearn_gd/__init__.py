@@ -1,0 +1,40 @@
+"""sklearn-gd: scikit-learn linear models trained by the optimiser you choose.
+
+Estimators: :class:`GDLinearRegression`, :class:`GDLogisticRegression`,
+:class:`GDSoftmaxClassifier`. Solvers (by name or as objects): see
+:mod:`sklearn_gd.solvers`.
+"""
+
+from .exceptions import DivergenceError
+from .linear_regression import GDLinearRegression
+from .logistic import GDLogisticRegression
+from .softmax import GDSoftmaxClassifier
+from .solvers import (
+    ISTA,
+    LBFGS,
+    SGD,
+    SOLVERS,
+    Adam,
+    AdamW,
+    GradientDescent,
+    Momentum,
+    Newton,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SOLVERS",
+    "ISTA",
+    "LBFGS",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "DivergenceError",
+    "GDLinearRegression",
+    "GDLogisticRegression",
+    "GDSoftmaxClassifier",
+    "GradientDescent",
+    "Momentum",
+    "Newton",
+]

@@ -1,0 +1,131 @@
+"""Estimator layer: :class:`GDLogisticRegression`, sigmoid models, one-vs-rest."""
+
+import numpy as np
+from scipy.special import log_expit, logsumexp
+
+from ._classifier import GDLinearClassifier
+from ._estimator import _SHARED_DOC, fit_context
+from ._loss import LogisticLoss
+
+
+class GDLogisticRegression(GDLinearClassifier):
+    __doc__ = (
+        r"""Logistic regression (sigmoid, one-vs-rest) trained by the solver you name.
+
+    For two classes, with :math:`y_i \in \{0, 1\}` and
+    :math:`p_i = \sigma(x_i \cdot w + b)`, it minimises
+
+    .. math::
+
+        \frac{1}{S} \sum_i s_i \big( -y_i \log p_i - (1 - y_i) \log(1 - p_i) \big)
+        + \alpha \Big( \rho \lVert w \rVert_1
+        + \frac{1 - \rho}{2} \lVert w \rVert_2^2 \Big)
+
+    which for ``l1_ratio=0`` is scikit-learn's ``LogisticRegression(C=1 / (alpha * S))``.
+    With more than two classes it fits one such binary model per class (class
+    against the rest), jointly, and normalises their probabilities.
+
+    Parameters
+    ----------"""
+        + _SHARED_DOC.replace("alpha : float >= 0", "alpha : float >= 0, default=1e-4")
+        + """    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``; ``"balanced"`` uses
+        ``n_samples / (n_classes * np.bincount(y))``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights; one row for two classes, one per class otherwise.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts.
+    n_iter_ : int
+        Iterations or epochs the solver ran.
+    loss_curve_ : list of float
+        The objective after each iteration (epoch mean for mini-batch solvers).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` had string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_gd import GDLogisticRegression
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), GDLogisticRegression(solver="newton"))
+    >>> clf.fit(X, y).score(X, y) > 0.95
+    True
+    """
+    )
+
+    def __init__(
+        self,
+        *,
+        solver="lbfgs",
+        alpha=1e-4,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        learning_rate="auto",
+        batch_size="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        class_weight=None,
+    ):
+        super().__init__(
+            solver=solver,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.class_weight = class_weight
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 stays float32.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; an integer weight equals repeating the row.
+
+        Returns
+        -------
+        self : GDLogisticRegression
+            The fitted estimator.
+        """
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        labels, sample_weight = self._encode_classes(y, sample_weight)
+        n_classes = self.classes_.shape[0]
+        if n_classes == 2:
+            Y = labels.reshape(-1, 1).astype(X.dtype)
+        else:
+            Y = np.zeros((labels.shape[0], n_classes), dtype=X.dtype)
+            Y[np.arange(labels.shape[0]), labels] = 1
+        C = self._run_solver(X, Y, sample_weight, LogisticLoss())
+        self._set_coef(C, X.shape[1])
+        return self
+
+    def _log_proba(self, scores):
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        # One-vs-rest: normalise sigmoid(z_k) across classes, in log space.
+        log_p = log_expit(scores)
+        return log_p - logsumexp(log_p, axis=1, keepdims=True)

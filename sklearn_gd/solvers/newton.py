@@ -1,0 +1,123 @@
+r"""Newton's method with a backtracking line search.
+
+Each iteration solves :math:`H(\theta)\, d = -\nabla F(\theta)` and moves to
+:math:`\theta + t d` with the largest :math:`t \in \{1, 1/2, 1/4, \dots\}`
+meeting Armijo's condition. The Newton system is solved
+
+* directly, by a Cholesky factorisation of the dense Hessian, when there are at
+  most ``max_cholesky_coef`` coefficients (a least-squares solve when the Hessian
+  is singular, e.g. unpenalised with more features than samples);
+* by conjugate gradient on Hessian-vector products otherwise (truncated Newton,
+  relative tolerance ``min(0.5, sqrt(|g|))``), never forming the Hessian.
+
+Works for every loss, the multinomial one included. Needs a twice
+differentiable objective, so it refuses an L1 part.
+"""
+
+from numbers import Integral
+
+import numpy as np
+import scipy.linalg
+from scipy.sparse.linalg import LinearOperator, cg
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import IterationLog, Solver, SolverResult
+
+#: Armijo's sufficient-decrease constant.
+ARMIJO = 1e-4
+#: Halvings of the step tried by the line search before giving up.
+MAX_HALVINGS = 40
+
+
+class Newton(Solver):
+    """Newton's method with line search (``solver="newton"``).
+
+    Stops when the largest entry of the gradient is at most ``tol``.
+
+    Parameters
+    ----------
+    inner_solver : {"auto", "cholesky", "cg"}, default="auto"
+        How the Newton system is solved: ``"auto"`` takes Cholesky when there
+        are at most ``max_cholesky_coef`` coefficients and conjugate gradient
+        otherwise.
+    max_cholesky_coef : int, default=2500
+        Largest number of coefficients for which ``"auto"`` forms the Hessian.
+    """
+
+    name = "newton"
+    _parameter_constraints = {
+        "inner_solver": [StrOptions({"auto", "cholesky", "cg"})],
+        "max_cholesky_coef": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, inner_solver="auto", max_cholesky_coef=2500):
+        self.inner_solver = inner_solver
+        self.max_cholesky_coef = max_cholesky_coef
+
+    def _direction(self, objective, theta, grad):
+        use_cholesky = self.inner_solver == "cholesky" or (
+            self.inner_solver == "auto" and objective.n_coef <= self.max_cholesky_coef
+        )
+        if use_cholesky:
+            hessian = objective.hessian(theta)
+            try:
+                factor = scipy.linalg.cho_factor(hessian, check_finite=False)
+                direction = -scipy.linalg.cho_solve(factor, grad, check_finite=False)
+                if np.all(np.isfinite(direction)):
+                    return direction
+            except np.linalg.LinAlgError:
+                pass
+            # Singular Hessian: the minimum-norm solution stays in its range.
+            return scipy.linalg.lstsq(hessian, -grad, check_finite=False)[0]
+        operator = LinearOperator(
+            (objective.n_coef, objective.n_coef),
+            matvec=objective.hessian_operator(theta),
+            dtype=np.float64,
+        )
+        grad_norm = np.linalg.norm(grad)
+        direction, _ = cg(operator, -grad, rtol=min(0.5, np.sqrt(grad_norm)), maxiter=200)
+        return direction
+
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, **ignored):
+        self.check_objective(objective)
+        theta = np.array(theta0, dtype=np.float64)
+        value, grad = objective.smooth_value_and_gradient(theta)
+        log = IterationLog(self.name, verbose, value)
+        optimality = float(np.max(np.abs(grad), initial=0.0))
+        converged = optimality <= tol
+        message = f"max |gradient| <= tol={tol:g}" if converged else f"max_iter={max_iter}"
+        for _ in range(max_iter):
+            if converged:
+                break
+            direction = self._direction(objective, theta, grad)
+            slope = float(np.dot(grad, direction))
+            if not slope < 0:  # not a descent direction: fall back to the gradient
+                direction, slope = -grad, -float(np.dot(grad, grad))
+            # Rounding-level slack so that a step at machine precision is accepted.
+            slack = 16 * np.finfo(float).eps * abs(value)
+            step = 1.0
+            for _ in range(MAX_HALVINGS):
+                candidate = theta + step * direction
+                new_value, new_grad = objective.smooth_value_and_gradient(candidate)
+                if new_value <= value + ARMIJO * step * slope + slack:
+                    break
+                step *= 0.5
+            else:
+                log.record(value, optimality)
+                message = "the line search found no decrease (precision limit reached)"
+                break
+            theta, value, grad = candidate, new_value, new_grad
+            optimality = float(np.max(np.abs(grad), initial=0.0))
+            log.record(value, optimality)
+            if optimality <= tol:
+                converged, message = True, f"max |gradient| <= tol={tol:g}"
+        if log.n_iter == 0:
+            log.record(value, optimality)
+        return SolverResult(
+            coef=theta,
+            n_iter=log.n_iter,
+            converged=converged,
+            optimality=optimality,
+            history=log.history,
+            message=message,
+        )

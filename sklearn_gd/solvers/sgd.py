@@ -1,0 +1,30 @@
+r"""Mini-batch stochastic (proximal) gradient descent.
+
+Each epoch visits the samples in a new random order, in mini-batches of
+``batch_size`` (``"auto"``: ``min(200, n_samples)``), and takes the step
+
+.. math:: \theta \leftarrow \mathrm{prox}_{\eta_t P_1}\big(\theta - \eta_t \, g_B(\theta)\big)
+
+with :math:`g_B` the batch gradient scaled to be an unbiased estimate of the
+full one. The step starts at ``1 / L_B`` (the steepest of a few random batches)
+and is divided by 5 whenever the objective stops improving by ``tol`` for 5
+epochs, which makes it converge.
+"""
+
+from ._first_order import FirstOrderSolver
+
+
+class SGD(FirstOrderSolver):
+    """Mini-batch stochastic gradient descent (``solver="sgd"``).
+
+    Hyperparameters shared by every solver (``learning_rate``, ``batch_size``,
+    ``max_iter`` in epochs, ``tol``, ``random_state``) are set on the estimator.
+    """
+
+    name = "sgd"
+    stochastic = True
+    full_batch_default = False
+    reduce_on_plateau = True
+
+    def update(self, grad, state, theta, learning_rate, objective):
+        return learning_rate * grad, learning_rate, state
