@@ -109,13 +109,7 @@ class GDLinearModel(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.non_deterministic = self._solver_is_stochastic()
         return tags
-
-    def _solver_is_stochastic(self):
-        solver = self.solver
-        cls = SOLVERS.get(solver) if isinstance(solver, str) else type(solver)
-        return bool(getattr(cls, "stochastic", False))
 
     # ---------------------------------------------------------------- fitting
     def _validate_fit_data(self, X, y, sample_weight):

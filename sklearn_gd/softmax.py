@@ -1,7 +1,7 @@
 """Estimator layer: :class:`GDSoftmaxClassifier`, multinomial logistic regression."""
 
 import numpy as np
-from scipy.special import log_softmax
+from scipy.special import log_expit, log_softmax
 
 from ._classifier import GDLinearClassifier
 from ._estimator import _SHARED_DOC, fit_context
@@ -113,8 +113,33 @@ class GDSoftmaxClassifier(GDLinearClassifier):
         Y = np.zeros((labels.shape[0], self.classes_.shape[0]), dtype=X.dtype)
         Y[np.arange(labels.shape[0]), labels] = 1
         C = self._run_solver(X, Y, sample_weight, MultinomialLoss())
+        # Adding one vector to every class's coefficients leaves the
+        # probabilities unchanged; report the representative whose class
+        # coefficients sum to zero (the penalised optimum already does for W).
+        C -= C.mean(axis=1, keepdims=True)
         self._set_coef(C, X.shape[1])
         return self
 
+    def decision_function(self, X):
+        """Class scores ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
+            One column per class; for two classes, as scikit-learn's binary
+            classifiers, the single score ``z_1 - z_0`` of ``classes_[1]``
+            (the log-odds, since ``p_1 = sigmoid(z_1 - z_0)``).
+        """
+        scores = self._linear_predictor(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
     def _log_proba(self, scores):
-        return log_softmax(np.atleast_2d(scores), axis=1)
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return log_softmax(scores, axis=1)
+

@@ -1,0 +1,128 @@
+"""Demo: every estimator with every solver on scikit-learn's bundled data sets.
+
+Run it with ``python -m sklearn_gd.demo``. This module belongs to no layer of
+the package (data -> loss -> penalty -> objective -> solver -> estimator): it is
+a user-facing demo that only uses the public estimator API, the way a user
+would. Nothing is downloaded; the data sets ship with scikit-learn.
+
+For each data set it holds out a quarter of the samples
+(``train_test_split(random_state=0)``), fits
+``make_pipeline(StandardScaler(), estimator)`` on the rest with each solver of
+:data:`sklearn_gd.SOLVERS` at its default settings (``random_state=0`` for the
+stochastic ones), and prints one row per fit: the test score (R^2 for
+regression, accuracy for classification), the iterations or epochs run
+(``n_iter_``), the fit time, the last value of the training objective
+(``loss_curve_[-1]``) and whether the solver met its stopping criterion
+(``ok``) or emitted a ``ConvergenceWarning`` (``warn``).
+"""
+
+import time
+import warnings
+
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_gd import (
+    SOLVERS,
+    DivergenceError,
+    GDLinearRegression,
+    GDLogisticRegression,
+    GDSoftmaxClassifier,
+)
+
+#: (estimator class, data set name, loader).
+CASES = [
+    (GDLinearRegression, "diabetes", load_diabetes),
+    (GDLogisticRegression, "breast_cancer", load_breast_cancer),
+    (GDLogisticRegression, "iris (OvR)", load_iris),
+    (GDSoftmaxClassifier, "iris", load_iris),
+]
+
+#: Column titles, widths and alignments ("<" left, ">" right) of the printed table.
+COLUMNS = [
+    ("estimator", 20, "<"),
+    ("dataset", 13, "<"),
+    ("solver", 8, "<"),
+    ("test score", 10, ">"),
+    ("n_iter", 6, ">"),
+    ("fit ms", 7, ">"),
+    ("objective", 11, ">"),
+    ("converged", 9, "<"),
+]
+
+
+def _format_row(values):
+    cells = [
+        f"{value!s:{align}{width}}"
+        for (_, width, align), value in zip(COLUMNS, values, strict=True)
+    ]
+    return "  ".join(cells).rstrip()
+
+
+def fit_one(estimator_class, solver, X_train, y_train, X_test, y_test):
+    """Fit one pipeline; return the cells of its row after the first two.
+
+    ConvergenceWarnings are caught and reported as ``"warn"`` instead of being
+    printed; any other warning is shown as usual.
+    """
+    estimator = estimator_class(solver=solver, random_state=0)
+    pipeline = make_pipeline(StandardScaler(), estimator)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        try:
+            pipeline.fit(X_train, y_train)
+        except DivergenceError:
+            elapsed_ms = 1000 * (time.perf_counter() - start)
+            return [solver, "-", "-", f"{elapsed_ms:.1f}", "-", "diverged"]
+        elapsed_ms = 1000 * (time.perf_counter() - start)
+    converged = "ok"
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            converged = "warn"
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    score = pipeline.score(X_test, y_test)
+    objective = estimator.loss_curve_[-1] if estimator.loss_curve_ else float("nan")
+    return [
+        solver,
+        f"{score:.4f}",
+        estimator.n_iter_,
+        f"{elapsed_ms:.1f}",
+        f"{objective:.6g}",
+        converged,
+    ]
+
+
+def main():
+    """Fit every estimator with every solver and print the table."""
+    start = time.perf_counter()
+    header = _format_row([title for title, _, _ in COLUMNS])
+    print(header)
+    print("-" * len(header))
+    n_fits = 0
+    for i, (estimator_class, dataset, loader) in enumerate(CASES):
+        if i:
+            print()
+        X, y = loader(return_X_y=True)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+        for solver in SOLVERS:
+            cells = fit_one(estimator_class, solver, X_train, y_train, X_test, y_test)
+            print(_format_row([estimator_class.__name__, dataset, *cells]), flush=True)
+            n_fits += 1
+    total = time.perf_counter() - start
+    print()
+    print("test score: R^2 for GDLinearRegression, accuracy for the classifiers.")
+    print("objective: last entry of loss_curve_ (the training objective with the penalty;")
+    print("  the epoch mean over mini-batches for sgd/adam/adamw when they use mini-batches).")
+    print("converged: 'warn' = the fit emitted a ConvergenceWarning (max_iter reached).")
+    print(f"{n_fits} fits in {total:.1f} s.")
+
+
+if __name__ == "__main__":
+    main()
