@@ -1,16 +1,23 @@
-r"""Heavy-ball momentum and Nesterov's accelerated gradient.
+r"""Heavy-ball momentum and Nesterov's accelerated gradient, proximal form.
 
-With momentum :math:`\beta` and velocity :math:`v` (PyTorch's convention):
+With momentum :math:`\beta`, step :math:`\eta` and :math:`g_t = \nabla f(\theta_t)`:
 
 .. math::
 
-    v_{t+1} = \beta v_t + g_t, \qquad
-    \theta_{t+1} = \theta_t - \eta\, v_{t+1}                 \quad\text{(heavy ball)}
+    \theta_{t+1} = \mathrm{prox}_{\eta P_1}\big(\theta_t - \eta g_t
+                   + \beta (\theta_t - \theta_{t-1})\big)              \quad\text{(heavy ball)}
 
-    \theta_{t+1} = \theta_t - \eta\, (g_t + \beta v_{t+1})     \quad\text{(Nesterov)}
+    \theta_{t+1} = \mathrm{prox}_{\eta P_1}\big(\theta_t - \eta g_t
+                   + \beta (\theta_t - \theta_{t-1})
+                   - \beta \eta (g_t - g_{t-1})\big)                     \quad\text{(Nesterov)}
 
-Full batch by default (``batch_size="auto"``); an integer ``batch_size`` gives
-mini-batch momentum. ``learning_rate="auto"`` is ``1 / L``.
+Without an L1 part these are exactly PyTorch's ``SGD(momentum, nesterov)``
+updates (``v = beta * v + g``; ``theta -= lr * v`` or ``lr * (g + beta * v)``),
+written on the iterates instead of a velocity so that the proximal step keeps
+the right fixed point: the momentum term vanishes at a fixed point, which is
+then the lasso / elastic-net optimum (the heavy-ball form is Ochs et al.'s
+iPiano). Full batch by default (``batch_size="auto"``); an integer
+``batch_size`` gives mini-batch momentum. ``learning_rate="auto"`` is ``1 / L``.
 """
 
 from numbers import Real
@@ -42,9 +49,14 @@ class Momentum(FirstOrderSolver):
         self.nesterov = nesterov
 
     def init_state(self, theta):
-        return 0.0 * theta
+        # (previous iterate, previous gradient); None until the first step.
+        return (None, None)
 
-    def update(self, grad, velocity, theta, learning_rate, objective):
-        velocity = self.momentum * velocity + grad
-        direction = grad + self.momentum * velocity if self.nesterov else velocity
-        return learning_rate * direction, learning_rate, velocity
+    def update(self, grad, state, theta, learning_rate, objective):
+        previous, previous_grad = state
+        step = learning_rate * grad
+        if previous is not None:
+            step -= self.momentum * (theta - previous)
+            if self.nesterov:
+                step += self.momentum * learning_rate * (grad - previous_grad)
+        return step, learning_rate, (theta.copy(), grad)
