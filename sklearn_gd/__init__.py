@@ -2,12 +2,14 @@
 
 Estimators: :class:`GDLinearRegression`, :class:`GDLogisticRegression`,
 :class:`GDSoftmaxClassifier`. Solvers (by name or as objects): see
-:mod:`sklearn_gd.solvers`.
+:mod:`sklearn_gd.solvers`; learning-rate schedules: :mod:`sklearn_gd.schedules`;
+loss-curve plots (matplotlib optional): :class:`LossCurveDisplay`.
 """
 
 from .exceptions import DivergenceError
 from .linear_regression import GDLinearRegression
 from .logistic import GDLogisticRegression
+from .plotting import LossCurveDisplay
 from .softmax import GDSoftmaxClassifier
 from .solvers import (
     ISTA,
@@ -35,6 +37,7 @@ __all__ = [
     "GDLogisticRegression",
     "GDSoftmaxClassifier",
     "GradientDescent",
+    "LossCurveDisplay",
     "Momentum",
     "Newton",
 ]

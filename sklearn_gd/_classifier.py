@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 
 from ._estimator import GDLinearModel
 
@@ -29,6 +29,32 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         if self.class_weight is not None:
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         return labels, sample_weight
+
+    def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
+        if not partial:
+            return self._encode_classes(y, sample_weight)
+        # partial_fit: the classes are given on the first call and fixed afterwards.
+        check_classification_targets(y)
+        if _check_partial_fit_first_call(self, classes) and self.classes_.shape[0] < 2:
+            del self.classes_
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit needs at least 2 classes in "
+                f"classes=, got {list(classes)!r}."
+            )
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y holds labels {unknown.tolist()!r} that are not in the classes "
+                f"given on the first call to partial_fit: {self.classes_.tolist()!r}."
+            )
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} needs the whole data set and is "
+                "not supported by partial_fit; pass a dict of class weights."
+            )
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        return np.searchsorted(self.classes_, y), sample_weight
 
     def decision_function(self, X):
         """Confidence scores: the linear predictor ``X @ coef_.T + intercept_``.

@@ -2,12 +2,23 @@
 
 This module knows dense (C or F ordered, float32 or float64) and SciPy sparse
 (CSR/CSC) matrices. It never copies ``X``: the intercept is added to the
-products, not stacked onto ``X`` as a column of ones. Everything above this
-layer (losses, objectives, solvers) sees ``X`` only through :class:`Design`.
+products, not stacked onto ``X`` as a column of ones, and the weighted Gram
+matrix of Newton's method is accumulated over blocks of rows, so that at most
+one block of ``X`` (about :data:`BLOCK_BYTES`) is ever copied. Everything above
+this layer (losses, objectives, solvers) sees ``X`` only through :class:`Design`.
+
+Products keep the dtype of ``X``: float32 data gives float32 predictors and
+gradients (half the memory traffic); only the small ``(n_dof, n_dof)`` Gram
+matrices are accumulated in float64.
 """
 
 import numpy as np
 import scipy.sparse as sp
+
+#: Size in bytes of the blocks of rows that :meth:`Design.weighted_gram` copies
+#: (scaled by the weights) at a time: small enough to stay in cache, large enough
+#: for an efficient matrix product.
+BLOCK_BYTES = 1 << 21
 
 
 class Design:
@@ -34,11 +45,21 @@ class Design:
         self.n_dof = self.n_features + self.fit_intercept
         self.dtype = X.dtype
         self.is_sparse = sp.issparse(X)
+        #: Entries of ``X`` a product reads: ``n * d`` dense, the stored ones sparse.
+        self.n_stored = int(X.nnz) if self.is_sparse else self.n_samples * self.n_features
 
     def linear_predictor(self, C):
-        """``Z = X @ C[:n_features] + C[n_features]``, shape (n_samples, n_outputs)."""
+        """``Z = X @ C[:n_features] + C[n_features]``, shape (n_samples, n_outputs).
+
+        One pass over ``X``; with one output it is a matrix-vector product
+        (``gemv``), not a matrix product with a single column.
+        """
         C = np.asarray(C, dtype=self.dtype)
-        Z = np.asarray(self.X @ C[: self.n_features])
+        W = C[: self.n_features]
+        if W.shape[1] == 1:
+            Z = np.asarray(self.X @ W[:, 0]).reshape(-1, 1)
+        else:
+            Z = np.asarray(self.X @ W)
         if self.fit_intercept:
             Z += C[self.n_features]
         return Z
@@ -46,34 +67,102 @@ class Design:
     def transpose_product(self, R):
         """``[X.T @ R; sum(R, axis=0)]``, shape (n_dof, n_outputs): one pass over X."""
         R = np.asarray(R, dtype=self.dtype)
-        G = np.empty((self.n_dof, R.shape[1]), dtype=np.result_type(self.dtype, R))
-        G[: self.n_features] = self.X.T @ R
+        G = np.empty((self.n_dof, R.shape[1]), dtype=self.dtype)
+        if R.shape[1] == 1:
+            G[: self.n_features, 0] = self.X.T @ R[:, 0]
+        else:
+            G[: self.n_features] = self.X.T @ R
         if self.fit_intercept:
             G[self.n_features] = R.sum(axis=0)
         return G
 
+    def _row_blocks(self):
+        """Slices of rows of about :data:`BLOCK_BYTES` each, covering all rows."""
+        if self.is_sparse:  # stored entries: value and column index
+            per_row = self.X.nnz / max(self.n_samples, 1) + 1
+            row_bytes = per_row * (self.X.dtype.itemsize + self.X.indices.dtype.itemsize)
+        else:
+            row_bytes = max(self.n_features, 1) * self.X.dtype.itemsize
+        size = int(max(64, BLOCK_BYTES // row_bytes))
+        return [slice(i, i + size) for i in range(0, self.n_samples, size)]
+
     def weighted_gram(self, h):
         """``[X 1].T @ diag(h) @ [X 1]``, shape (n_dof, n_dof), for Newton's Hessian."""
-        h = np.asarray(h, dtype=self.dtype)
+        return self.weighted_grams([h])[0]
+
+    def weighted_grams(self, hs):
+        """``[X 1].T @ diag(h) @ [X 1]`` for each ``h`` in ``hs``, in one pass over X.
+
+        Dense ``X`` is read block by block of rows; only a block scaled by the
+        weights is ever copied (never ``X * h[:, None]`` whole). Non-negative
+        weights use the symmetric product ``B.T @ B`` of ``B = sqrt(h) * X_block``
+        (half the work of a general product). Blocks are multiplied in float64
+        (a float32 block is converted, one block at a time); the result is float64.
+        """
         d = self.n_features
-        H = np.empty((self.n_dof, self.n_dof), dtype=np.float64)
-        if self.is_sparse:
-            Xh = sp.diags(h) @ self.X
-            H[:d, :d] = (self.X.T @ Xh).toarray()
-            col = np.asarray(Xh.sum(axis=0)).ravel()
+        hs = [np.asarray(h, dtype=np.float64) for h in hs]
+        grams = [np.zeros((self.n_dof, self.n_dof), dtype=np.float64) for _ in hs]
+        columns = [np.zeros(d, dtype=np.float64) for _ in hs]
+        if self.is_sparse and self.X.format != "csr":
+            X = self.X.astype(np.float64, copy=False)
+            for h, col, H in zip(hs, columns, grams, strict=True):
+                Xh = (sp.diags(h) @ X).tocsc()
+                H[:d, :d] = (X.T @ Xh).toarray()
+                col[:] = np.asarray(Xh.sum(axis=0)).ravel()
         else:
-            Xh = self.X * h[:, None]
-            H[:d, :d] = self.X.T @ Xh
-            col = Xh.sum(axis=0)
+            ones = [bool(np.all(h == 1)) for h in hs]
+            roots = [np.sqrt(h) if np.all(h >= 0) else None for h in hs]
+            for rows in self._row_blocks():
+                # float64 products: a float32 block's Gram can overflow float32
+                # (features of 1e20 and more) and is summed over many rows.
+                block = self.X[rows]
+                if block.dtype != np.float64:
+                    block = block.astype(np.float64)
+                for h, one, root, col, H in zip(hs, ones, roots, columns, grams, strict=True):
+                    if self.is_sparse:
+                        scaled = sp.diags(h[rows]) @ block
+                        H[:d, :d] += (block.T @ scaled).toarray()
+                        col += np.asarray(scaled.sum(axis=0)).ravel()
+                    elif one:  # unit weights (least squares): no scaled copy at all
+                        H[:d, :d] += block.T @ block
+                        col += block.sum(axis=0)
+                    elif root is not None:
+                        scaled = block * root[rows, None]
+                        H[:d, :d] += scaled.T @ scaled  # numpy's syrk
+                        col += root[rows] @ scaled
+                    else:
+                        scaled = block * h[rows, None]
+                        H[:d, :d] += block.T @ scaled
+                        col += scaled.sum(axis=0)
         if self.fit_intercept:
-            H[:d, d] = col
-            H[d, :d] = col
-            H[d, d] = h.sum(dtype=np.float64)
-        return H
+            for h, col, H in zip(hs, columns, grams, strict=True):
+                H[:d, d] = col
+                H[d, :d] = col
+                H[d, d] = h.sum(dtype=np.float64)
+        return grams
 
     def rows(self, index):
-        """The design restricted to the rows ``index`` (a copy of those rows only)."""
+        """The design restricted to the rows ``index``.
+
+        A copy of those rows for an index array; a view of ``X`` (no copy) for a
+        slice of dense ``X``.
+        """
         return Design(self.X[index], self.fit_intercept)
+
+    def _power_iteration(self, w, v, n_iter, rtol):
+        """Power iteration on ``[X 1].T diag(w) [X 1]`` from ``v``; (estimate, vector)."""
+        estimate = 0.0
+        for _ in range(n_iter):
+            Mv = self.transpose_product(w * self.linear_predictor(v)).astype(np.float64)
+            new = float(np.vdot(v, Mv))
+            norm = np.linalg.norm(Mv)
+            if norm == 0.0:
+                return 0.0, v
+            v = Mv / norm
+            if abs(new - estimate) <= rtol * abs(new):
+                return new, v
+            estimate = new
+        return estimate, v
 
     def largest_eigenvalue(self, weights, n_iter=30, rtol=1e-3):
         """Largest eigenvalue of ``[X 1].T @ diag(weights) @ [X 1]`` by power iteration.
@@ -81,20 +170,16 @@ class Design:
         A few matrix-vector products instead of an eigendecomposition. The start
         vector is fixed, so the estimate is deterministic. Power iteration
         approaches the eigenvalue from below; the result is the Rayleigh quotient
-        of the last iterate, within ``rtol`` of the one before it.
+        of the last iterate, within ``rtol`` of the one before it. On many rows,
+        the iteration first runs on every ``k``-th row (a view, no copy) and the
+        full data only refines the vector it found, which usually takes two
+        iterations instead of tens.
         """
         v = np.random.default_rng(0).uniform(0.5, 1.5, size=(self.n_dof, 1))
         v /= np.linalg.norm(v)
         w = np.asarray(weights, dtype=np.float64)[:, None]
-        estimate = 0.0
-        for _ in range(n_iter):
-            Mv = self.transpose_product(w * self.linear_predictor(v)).astype(np.float64)
-            new = float(np.vdot(v, Mv))
-            norm = np.linalg.norm(Mv)
-            if norm == 0.0:
-                return 0.0
-            v = Mv / norm
-            if abs(new - estimate) <= rtol * abs(new):
-                return new
-            estimate = new
-        return estimate
+        step = self.n_samples // 8192
+        if step >= 4 and not self.is_sparse:
+            sub = self.rows(slice(None, None, step))
+            _, v = sub._power_iteration(w[::step], v, n_iter, rtol)
+        return self._power_iteration(w, v, n_iter, rtol)[0]

@@ -1,15 +1,16 @@
 """Estimator layer: the scikit-learn API shared by the three estimators.
 
 Validation of parameters and data, sample and class weights, warm start,
-fitted attributes and warnings live here; the mathematics lives below
-(objective, solvers). An estimator never branches on its solver's name.
+``partial_fit``, early stopping, callbacks, fitted attributes and warnings live
+here; the mathematics lives below (objective, solvers). An estimator never
+branches on its solver's name: it reads the solver's capability attributes.
 """
 
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -18,7 +19,16 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._data import Design
 from ._objective import Objective
 from ._penalty import ElasticNetPenalty
-from .solvers import SOLVERS, Solver, resolve_solver
+from ._training import (
+    CallbackBridge,
+    CallbackSupportMixin,
+    ValidationMonitor,
+    combine,
+    fitted_copy,
+    validation_split,
+)
+from .schedules import SCHEDULES, Schedule, make_schedule
+from .solvers import SOLVERS, Solver, resolve_solver, solvers_with
 
 _SHARED_DOC = """
     solver : str or Solver, default="lbfgs"
@@ -46,23 +56,77 @@ _SHARED_DOC = """
         ``adam``, ``adamw``, ``ista``'s initial step). ``"auto"`` is ``1 / L``
         from a Lipschitz estimate of the objective (0.01 for Adam). Ignored by
         ``lbfgs`` and ``newton``.
+    schedule : None, str, Schedule or callable, default=None
+        How the learning rate of ``gd``, ``sgd``, ``momentum``, ``adam`` and
+        ``adamw`` changes with the epoch (or iteration) count ``t``: None for
+        the solver's default (``"constant"`` for ``gd`` and ``momentum``,
+        ``"adaptive"`` - divided by 5 on each plateau - for ``sgd``, ``adam``,
+        ``adamw``); a name (``"constant"``, ``"invscaling"``, ``"step"``,
+        ``"exponential"``, ``"cosine"``, ``"adaptive"``); a schedule object of
+        :mod:`sklearn_gd.schedules` with its parameters (searchable as
+        ``schedule__<param>``), e.g. ``LinearWarmup(CosineAnnealing())``; or any
+        callable ``t -> learning rate``. Ignored by ``ista`` (backtracking),
+        ``lbfgs`` and ``newton``.
     batch_size : "auto" or int >= 1, default="auto"
         Mini-batch size of ``sgd``, ``adam``, ``adamw`` (``"auto"``:
         ``min(200, n_samples)``) and ``momentum`` (``"auto"``: full batch).
         Ignored by the full-batch solvers.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        the classifiers), score the model on it (``score``: R^2 or accuracy)
+        after every iteration or epoch, stop once it has not improved by ``tol``
+        for ``n_iter_no_change`` of them, and keep the best coefficients. Needs
+        a solver that reports its iterates: ``gd``, ``sgd``, ``momentum``,
+        ``adam``, ``adamw``, ``ista``. Not used by ``partial_fit``.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+    n_iter_no_change : int >= 1, default=5
+        Patience, in iterations or epochs: of early stopping, and of the
+        plateau rule of the mini-batch solvers (the ``"adaptive"`` schedule
+        divides the learning rate after that many epochs without an
+        improvement of the training objective by ``tol``).
     random_state : int, RandomState instance or None, default=None
-        Seed of the shuffling of the stochastic solvers.
+        Seed of the shuffling of the stochastic solvers and of the validation
+        split of early stopping.
     verbose : int, default=0
-        Print one line per iteration or epoch when > 0.
+        Print one line per iteration or epoch when > 0: objective, optimality
+        measure, step size and elapsed time.
     warm_start : bool, default=False
-        Start from the coefficients of the previous fit when they fit the data.
+        Start ``fit`` from the coefficients of the previous fit when they fit
+        the data, and resume the solver's state where it keeps one (momentum
+        buffers, Adam's moments and step count, the schedule's step count and
+        plateau reductions, ISTA's step size).
+"""
+
+_HISTORY_DOC = """    n_iter_ : int
+        Iterations (full-batch solvers) or epochs (mini-batch solvers) run;
+        summed over the calls of ``partial_fit``. Equals the length of each
+        array of ``history_``.
+    history_ : dict of ndarray
+        The training history, one entry per iteration or epoch:
+        ``"objective"`` (the objective; the epoch's mean over mini-batches),
+        ``"optimality"`` (the measure the solver stops on, compared with
+        ``tol``: largest entry of the gradient or gradient mapping, or the
+        epoch's objective change), ``"learning_rate"`` (the step size; NaN for
+        ``lbfgs`` and ``newton``), ``"time"`` (seconds since the start of the
+        fit, callbacks excluded) and, with early stopping, ``"validation_score"``.
+        ``partial_fit`` appends to it.
+    loss_curve_ : list of float
+        ``history_["objective"]`` as a list (as in ``MLPClassifier``).
+    validation_scores_ : ndarray of shape (n_iter_,) or None
+        The score on the held-out data after each iteration or epoch with
+        ``early_stopping=True``, else None.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``, whose coefficients are kept; None
+        without early stopping.
 """
 
 
-class GDLinearModel(BaseEstimator):
+class GDLinearModel(CallbackSupportMixin, BaseEstimator):
     """Base class of the estimators: parameters, validation and the fit driver.
 
-    Subclasses provide ``_loss()`` and ``_encode_targets(X, y)``.
+    Subclasses provide ``_loss()`` and ``_target_matrix(targets, dtype)``;
+    classifiers override ``_encode_targets``.
     """
 
     _parameter_constraints = {
@@ -73,7 +137,11 @@ class GDLinearModel(BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "schedule": [None, StrOptions(set(SCHEDULES)), Schedule, callable],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -89,7 +157,11 @@ class GDLinearModel(BaseEstimator):
         max_iter=1000,
         tol=1e-4,
         learning_rate="auto",
+        schedule=None,
         batch_size="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -101,7 +173,11 @@ class GDLinearModel(BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.learning_rate = learning_rate
+        self.schedule = schedule
         self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -112,11 +188,41 @@ class GDLinearModel(BaseEstimator):
         return tags
 
     # ---------------------------------------------------------------- fitting
-    def _validate_fit_data(self, X, y, sample_weight):
+    def _fit(self, X, y, sample_weight, *, partial=False, classes=None):
+        """What ``fit`` and ``partial_fit`` share: validate, encode, solve, store."""
+        first_call = not (partial and hasattr(self, "coef_"))
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=first_call)
+        targets, sample_weight = self._encode_targets(
+            y, sample_weight, partial=partial, classes=classes
+        )
+        Y = self._target_matrix(targets, X.dtype)
+        C = self._run_solver(X, y, Y, sample_weight, self._loss(), partial=partial)
+        self._set_coef(C, X.shape[1])
+        return self
+
+    def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
+        """The targets the loss sees and the sample weights (classifiers override)."""
+        return y, sample_weight
+
+    def _check_partial_fit(self):
+        """``partial_fit`` exists only for the solvers that support it (``available_if``)."""
+        solver = self.solver
+        cls = SOLVERS.get(solver) if isinstance(solver, str) else type(solver)
+        if cls is None or not getattr(cls, "supports_partial_fit", False):
+            name = solver if isinstance(solver, str) else getattr(solver, "name", solver)
+            raise AttributeError(
+                f"partial_fit is not available with solver={name!r}: it needs a solver "
+                "that keeps its state between passes over the data: "
+                f"{', '.join(solvers_with('supports_partial_fit'))}."
+            )
+        return True
+
+    def _validate_fit_data(self, X, y, sample_weight, reset=True):
         X, y = validate_data(
             self,
             X,
             y,
+            reset=reset,
             accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             y_numeric=not hasattr(self, "_encode_classes"),
@@ -128,13 +234,14 @@ class GDLinearModel(BaseEstimator):
             raise ValueError("sample_weight must be finite; it contains NaN or infinity.")
         return X, y, sample_weight
 
-    def _initial_coef(self, objective):
-        theta0 = np.zeros(objective.n_coef)
-        if self.warm_start and hasattr(self, "coef_"):
+    def _starting_point(self, objective, partial):
+        """``(theta0, solver_state)``: the previous fit's when resuming, else zeros."""
+        if (partial or self.warm_start) and hasattr(self, "coef_"):
             previous = self._coef_matrix()
             if previous.shape == objective.shape:
                 theta0 = previous.astype(np.float64).ravel()
-        return theta0
+                return theta0, getattr(self, "_solver_state", None)
+        return np.zeros(objective.n_coef), None
 
     def _coef_matrix(self):
         """The fitted coefficients as the solver's (n_dof, n_outputs) matrix."""
@@ -143,32 +250,83 @@ class GDLinearModel(BaseEstimator):
             return W
         return np.vstack([W, np.atleast_1d(self.intercept_)[None, :]])
 
-    def _run_solver(self, X, Y, sample_weight, loss):
-        """Build the objective, run the solver, return the (n_dof, k) coefficients."""
+    def _run_solver(self, X, y, Y, sample_weight, loss, *, partial=False):
+        """Build the objective, run the solver, return the (n_dof, k) coefficients.
+
+        Also sets the fitted attributes that describe the run: ``n_iter_``,
+        ``history_``, ``loss_curve_``, ``validation_scores_``,
+        ``best_validation_score_`` and the solver state resumed by
+        ``warm_start`` and ``partial_fit``.
+        """
         if sample_weight.sum() <= 0:
             raise ValueError("sample_weight must have a positive sum; all weights are zero.")
         solver = resolve_solver(self.solver)
         solver._validate_params()
+        schedule = None if self.schedule is None else make_schedule(self.schedule, self.max_iter)
+        random_state = check_random_state(self.random_state)
+        early_stopping = self.early_stopping and not partial
+        if early_stopping:
+            if not solver.reports_iterates:
+                raise ValueError(
+                    f"early_stopping=True needs a solver that reports its iterates; "
+                    f"solver={solver.name!r} does not. Use one of: "
+                    f"{', '.join(solvers_with('reports_iterates'))}."
+                )
+            (X, y, Y, sample_weight), (X_val, y_val, _, sw_val) = validation_split(
+                X,
+                y,
+                Y,
+                sample_weight,
+                fraction=self.validation_fraction,
+                stratify=is_classifier(self),
+                random_state=random_state,
+            )
         design = Design(X, self.fit_intercept)
         penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
         objective = Objective(design, loss, Y, sample_weight, penalty)
         solver.check_objective(objective)
+        d, dtype = X.shape[1], X.dtype
+
+        def attributes(theta):
+            return self._coef_attributes(objective.coef_matrix(theta).astype(dtype), d)
+
+        monitor = bridge = None
+        if early_stopping:
+
+            def validation_score(theta):
+                model = fitted_copy(self, attributes(theta))
+                return model.score(X_val, y_val, sample_weight=sw_val)
+
+            monitor = ValidationMonitor(validation_score, self.n_iter_no_change, self.tol)
+        max_iter = 1 if partial else self.max_iter
+        if CallbackBridge.wanted(self):
+            bridge = CallbackBridge(self, max_iter, X, y, sample_weight, attributes)
+        theta0, state = self._starting_point(objective, partial)
         result = solver.minimize(
             objective,
-            self._initial_coef(objective),
-            max_iter=self.max_iter,
+            theta0,
+            max_iter=max_iter,
             tol=self.tol,
             learning_rate=self.learning_rate,
             batch_size=self.batch_size,
-            random_state=check_random_state(self.random_state),
+            schedule=schedule,
+            n_iter_no_change=self.n_iter_no_change,
+            random_state=random_state,
             verbose=self.verbose,
+            callback=combine([monitor, bridge]),
+            initial_state=state,
         )
-        if not np.all(np.isfinite(result.coef)):
+        coef = result.coef
+        if monitor is not None and monitor.best_theta is not None:
+            coef = monitor.best_theta  # the best iterate on the validation data
+        if not np.all(np.isfinite(coef)):
             raise ValueError(
                 f"solver={solver.name!r} produced non-finite coefficients; the data "
                 "may hold extreme values. Scale the features (e.g. StandardScaler)."
             )
-        if not result.converged:
+        if bridge is not None:
+            bridge.close(attributes(coef))
+        if not result.converged and not partial:
             warnings.warn(
                 f"solver={solver.name!r} did not converge within max_iter="
                 f"{self.max_iter} ({result.message}): {result.optimality_name} is "
@@ -176,20 +334,47 @@ class GDLinearModel(BaseEstimator):
                 "scale the data (e.g. StandardScaler), raise tol, or try another "
                 "solver.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = list(result.history.get("objective", []))
-        C = objective.coef_matrix(result.coef).astype(X.dtype)
-        return C
+        self._record_history(result, monitor, partial)
+        self._solver_state = result.state
+        return objective.coef_matrix(coef).astype(dtype)
+
+    def _record_history(self, result, monitor, partial):
+        """Set ``history_``, ``loss_curve_``, ``n_iter_`` and the validation scores."""
+        history = {
+            key: np.asarray(value, dtype=np.float64) for key, value in result.history.items()
+        }
+        if monitor is not None:
+            history["validation_score"] = np.asarray(monitor.scores, dtype=np.float64)
+        previous = getattr(self, "history_", None) if partial else None
+        if previous is not None and set(previous) == set(history):
+            offset = previous["time"][-1] if previous["time"].size else 0.0
+            history["time"] = history["time"] + offset
+            history = {key: np.concatenate([previous[key], history[key]]) for key in history}
+        self.history_ = history
+        self.loss_curve_ = history["objective"].tolist()
+        self.n_iter_ = max(int(history["objective"].shape[0]), 1)
+        if monitor is not None:
+            self.validation_scores_ = history["validation_score"]
+            self.best_validation_score_ = monitor.best_score
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    def _coef_attributes(self, C, d):
+        """The fitted attributes for the coefficient matrix ``C`` (n_dof, k)."""
+        coef = np.ascontiguousarray(C[:d].T)
+        if self.fit_intercept:
+            intercept = C[d].copy()
+        else:
+            intercept = np.zeros(C.shape[1], dtype=C.dtype)
+        return {"coef_": coef, "intercept_": intercept}
 
     def _set_coef(self, C, d):
-        """Store ``coef_`` of shape (k, d) and ``intercept_`` of shape (k,)."""
-        self.coef_ = np.ascontiguousarray(C[:d].T)
-        if self.fit_intercept:
-            self.intercept_ = C[d].copy()
-        else:
-            self.intercept_ = np.zeros(C.shape[1], dtype=C.dtype)
+        """Store ``coef_`` and ``intercept_`` (see :meth:`_coef_attributes`)."""
+        for name, value in self._coef_attributes(C, d).items():
+            setattr(self, name, value)
 
     # -------------------------------------------------------------- predicting
     def _linear_predictor(self, X):

@@ -26,6 +26,8 @@ class SquaredLoss:
 
     #: Upper bound of the Hessian of the loss in ``z`` (for Lipschitz constants).
     curvature_bound = 1.0
+    #: The objective is quadratic in the coefficients: its Hessian is constant.
+    is_quadratic = True
 
     def loss_gradient(self, Y, Z):
         """Per-sample losses, shape (n_samples,), and gradients in ``Z``."""
@@ -44,6 +46,10 @@ class SquaredLoss:
         """Per-sample Hessian entries: ``{(a, b): h_ab}`` for ``a <= b``, each (n_samples,)."""
         return {(0, 0): np.ones(Z.shape[0], dtype=Z.dtype)}
 
+    def n_hessian_blocks(self, n_outputs):
+        """How many entries :meth:`hessian_blocks` returns for ``n_outputs``."""
+        return n_outputs
+
 
 class LogisticLoss:
     r"""Binary cross-entropy of a sigmoid, one independent column per output.
@@ -57,9 +63,17 @@ class LogisticLoss:
     curvature_bound = 0.25
 
     def loss_gradient(self, Y, Z):
-        # log(1 + e^z) - y z == -log_expit(-z) - y z, finite for any z.
-        loss = (-log_expit(-Z) - Y * Z).sum(axis=1)
-        return loss, expit(Z) - Y
+        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): finite for any z, one exp
+        # and one log1p per entry, computed in place (no scipy round trips).
+        loss = np.abs(Z)
+        np.negative(loss, out=loss)
+        np.exp(loss, out=loss)
+        np.log1p(loss, out=loss)
+        loss += np.maximum(Z, 0)
+        loss -= Y * Z
+        grad = expit(Z)
+        grad -= Y
+        return (loss[:, 0] if loss.shape[1] == 1 else loss.sum(axis=1)), grad
 
     def loss(self, Y, Z):
         return (-log_expit(-Z) - Y * Z).sum(axis=1)
@@ -74,6 +88,9 @@ class LogisticLoss:
         H = P * (1.0 - P)
         return {(a, a): H[:, a] for a in range(Z.shape[1])}
 
+    def n_hessian_blocks(self, n_outputs):
+        return n_outputs
+
 
 class MultinomialLoss:
     r"""Cross-entropy of the softmax over ``n_outputs`` classes.
@@ -87,8 +104,17 @@ class MultinomialLoss:
     curvature_bound = 0.5
 
     def loss_gradient(self, Y, Z):
-        log_p = log_softmax(Z, axis=1)
-        return -(Y * log_p).sum(axis=1), np.exp(log_p) - Y
+        # -sum_k y_k log p_k = sum(y) * logsumexp(z) - y . z, with the row
+        # maximum taken out before exponentiating (no overflow for any z).
+        top = Z.max(axis=1, keepdims=True)
+        E = Z - top
+        np.exp(E, out=E)
+        total = E.sum(axis=1, keepdims=True)
+        log_norm = (np.log(total) + top)[:, 0]
+        loss = Y.sum(axis=1) * log_norm - np.einsum("ij,ij->i", Y, Z)
+        E /= total
+        E -= Y
+        return loss, E
 
     def loss(self, Y, Z):
         return -(Y * log_softmax(Z, axis=1)).sum(axis=1)
@@ -110,3 +136,6 @@ class MultinomialLoss:
             for b in range(a, k):
                 blocks[(a, b)] = P[:, a] * ((a == b) - P[:, b])
         return blocks
+
+    def n_hessian_blocks(self, n_outputs):
+        return n_outputs * (n_outputs + 1) // 2

@@ -14,9 +14,32 @@ last row of ``C`` is the intercept when there is one, and it is never penalised.
 
 import numpy as np
 
+#: Rows read by :meth:`Objective.curvature_block` (every ``k``-th row beyond it).
+CURVATURE_ROWS = 4096
+#: A quadratic objective (squared loss) uses its Gram matrix only when ``X`` has
+#: at least this many entries and ``n_samples >= GRAM_ROWS_PER_DOF * n_dof``.
+GRAM_MIN_ENTRIES = 1 << 20
+GRAM_ROWS_PER_DOF = 4
+#: Forming the Gram matrix (``n * n_dof^2 / 2`` multiply-adds, compute-bound)
+#: costs about as much as ``n_dof / GRAM_DOF_PER_EVALUATION`` evaluations (two
+#: memory-bound passes each): it is formed once that many have been made.
+GRAM_DOF_PER_EVALUATION = 25
+#: Evaluations from the Gram matrix between two exact ones (new anchors).
+GRAM_REANCHOR = 25
+
 
 class Objective:
     """The regularised empirical risk of a linear model.
+
+    For the squared loss on many more samples than coefficients, the Gram
+    matrix ``G = [X 1]' diag(s) [X 1]`` is a sufficient statistic. Once it pays
+    (after as many exact evaluations as it costs, or at once when a solver asks
+    for the curvature), it is formed in one blocked pass over ``X`` and the
+    objective is evaluated without reading ``X``: by the exact second-order
+    expansion of the quadratic around an *anchor*, the last point evaluated
+    exactly, ``F(a + e) = F(a) + g(a).e + e'He/2`` and ``g(a + e) = g(a) + He``.
+    Rounding grows with ``|e|``, not with the size of ``y``, and an exact
+    evaluation every :data:`GRAM_REANCHOR` refreshes the anchor.
 
     Parameters
     ----------
@@ -47,6 +70,23 @@ class Objective:
         self.shape = (design.n_dof, self.Y.shape[1])
         self.n_coef = self.shape[0] * self.shape[1]
         self.n_samples = design.n_samples
+        # Unit weights (no sample_weight) need no per-sample multiplication.
+        self._unweighted = bool(np.all(self.sample_weight == 1.0))
+        # The linear predictor of the last evaluation, reused by the curvature
+        # methods at the same point (Newton asks for the Hessian where it has
+        # just evaluated the gradient): saves one pass over X.
+        self._last_theta = None
+        self._last_Z = None
+        # Gram matrix of a quadratic objective (see the class notes).
+        self._quadratic = bool(
+            getattr(loss, "is_quadratic", False)
+            and design.n_stored >= GRAM_MIN_ENTRIES
+            and design.n_samples >= GRAM_ROWS_PER_DOF * design.n_dof
+        )
+        self._gram = None
+        self._anchor = None
+        self._exact_evaluations = 0
+        self._since_anchor = 0
 
     # ------------------------------------------------------------------ helpers
     def _weights_rows(self, C):
@@ -56,22 +96,93 @@ class Objective:
         """``theta`` as the coefficient matrix of shape (n_dof, n_outputs)."""
         return np.reshape(theta, self.shape)
 
+    def _predictor(self, theta, C):
+        """``Z`` at ``theta``: the last evaluation's when it was at the same point."""
+        if self._last_theta is not None and np.array_equal(theta, self._last_theta):
+            return self._last_Z
+        return self.design.linear_predictor(C)
+
+    def _remember(self, theta, Z):
+        self._last_theta = np.array(theta, dtype=np.float64, copy=True)
+        self._last_Z = Z
+
+    def _weighted_sum(self, losses):
+        """``sum_i s_i * losses_i`` in float64."""
+        if self._unweighted:
+            return float(losses.sum(dtype=np.float64))
+        return float(np.dot(self.sample_weight, losses))
+
+    def _weighted(self, R):
+        """``s_i * R_i`` row by row (``R`` itself when unweighted)."""
+        if self._unweighted:
+            return R
+        return self._weight[:, None] * R
+
+    @property
+    def evaluation_cost(self):
+        """Multiply-adds of one value and gradient: two passes over the stored X."""
+        return 2 * self.design.n_stored * self.shape[1]
+
     @property
     def is_smooth(self):
         """Whether the objective is differentiable (the penalty has no L1 part)."""
         return self.penalty.is_smooth
 
+    # ------------------------------------------------------------ Gram matrix
+    def _form_gram(self):
+        """The Gram matrix ``[X 1]' diag(s) [X 1]``, formed once (one blocked pass over X)."""
+        if self._gram is None:
+            self._gram = self.design.weighted_gram(self.sample_weight)
+        return self._gram
+
+    def _quadratic_product(self, v):
+        """``H v`` of a quadratic objective from its Gram matrix (flat in, flat out)."""
+        V = self.coef_matrix(v)
+        out = self.scale * (self._gram @ V)
+        d = self.design.n_features
+        out[:d] += self.penalty.l2 * V[:d]
+        return out.ravel()
+
+    def _from_gram(self, theta):
+        """Value and gradient by the expansion around the anchor (no pass over X)."""
+        anchor, value, grad = self._anchor
+        step = np.asarray(theta, dtype=np.float64) - anchor
+        Hstep = self._quadratic_product(step)
+        self._since_anchor += 1
+        return value + float(np.dot(grad, step)) + 0.5 * float(np.dot(step, Hstep)), grad + Hstep
+
+    def _use_gram(self):
+        return (
+            self._gram is not None
+            and self._anchor is not None
+            and self._since_anchor < GRAM_REANCHOR
+        )
+
     # ------------------------------------------------------------------ values
     def smooth_value_and_gradient(self, theta):
         """Value and gradient of the smooth part (data term + L2), fused.
 
-        One pass over ``X`` for the predictor and one for the gradient.
+        One pass over ``X`` for the predictor and one for the gradient (none
+        once a quadratic objective has its Gram matrix, see the class notes).
         """
+        if self._use_gram():
+            return self._from_gram(theta)
+        value, grad = self._exact_value_and_gradient(theta)
+        if self._quadratic:
+            self._exact_evaluations += 1
+            self._anchor = (np.array(theta, dtype=np.float64), value, grad.copy())
+            self._since_anchor = 0
+            if self._exact_evaluations >= max(2, self.shape[0] // GRAM_DOF_PER_EVALUATION):
+                self._form_gram()
+        return value, grad
+
+    def _exact_value_and_gradient(self, theta):
         C = self.coef_matrix(theta)
         Z = self.design.linear_predictor(C)
+        self._remember(theta, Z)
         losses, dZ = self.loss.loss_gradient(self.Y, Z)
-        value = self.scale * float(np.dot(self.sample_weight, losses))
-        grad = self.design.transpose_product(self._weight[:, None] * dZ)
+        value = self.scale * self._weighted_sum(losses)
+        grad = self.design.transpose_product(self._weighted(dZ))
         grad = np.asarray(grad, dtype=np.float64) * self.scale
         penalty_value, penalty_grad = self.penalty.smooth_value_and_gradient(self._weights_rows(C))
         grad[: self.design.n_features] += penalty_grad
@@ -79,9 +190,11 @@ class Objective:
 
     def smooth_value(self, theta):
         """Value of the smooth part (data term + L2)."""
+        if self._use_gram():
+            return self._from_gram(theta)[0]
         C = self.coef_matrix(theta)
         Z = self.design.linear_predictor(C)
-        value = self.scale * float(np.dot(self.sample_weight, self.loss.loss(self.Y, Z)))
+        value = self.scale * self._weighted_sum(self.loss.loss(self.Y, Z))
         return value + self.penalty.smooth_value_and_gradient(self._weights_rows(C))[0]
 
     def nonsmooth_value(self, theta):
@@ -109,14 +222,17 @@ class Objective:
         The loss curvature at ``theta`` is computed once, so each product costs
         one ``X @ V`` and one ``X.T @ R``.
         """
-        Z = self.design.linear_predictor(self.coef_matrix(theta))
+        if self._quadratic:
+            self._form_gram()  # the Hessian of a quadratic is its Gram matrix
+            return self._quadratic_product
+        Z = self._predictor(theta, self.coef_matrix(theta))
         loss_hessian = self.loss.hessian_operator(self.Y, Z)
         d = self.design.n_features
 
         def apply(v):
             V = self.coef_matrix(v)
             HdZ = loss_hessian(self.design.linear_predictor(V))
-            out = self.design.transpose_product(self._weight[:, None] * HdZ)
+            out = self.design.transpose_product(self._weighted(HdZ))
             out = np.asarray(out, dtype=np.float64) * self.scale
             out[:d] += self.penalty.l2 * V[:d]
             return out.ravel()
@@ -136,12 +252,25 @@ class Objective:
 
     def hessian(self, theta):
         """The dense Hessian of the smooth part, shape (n_coef, n_coef)."""
-        C = self.coef_matrix(theta)
-        Z = self.design.linear_predictor(C)
         n_dof, k = self.shape
+        if self._quadratic:
+            gram = self.scale * self._form_gram()
+            H = np.zeros((n_dof, k, n_dof, k))
+            for a in range(k):
+                H[:, a, :, a] = gram
+            H = H.reshape(self.n_coef, self.n_coef)
+            n_weights = self.design.n_features * k
+            H[np.arange(n_weights), np.arange(n_weights)] += self.penalty.l2
+            return H
+        C = self.coef_matrix(theta)
+        Z = self._predictor(theta, C)
         H = np.zeros((n_dof, k, n_dof, k))
-        for (a, b), h in self.loss.hessian_blocks(self.Y, Z).items():
-            block = self.scale * self.design.weighted_gram(self.sample_weight * h)
+        blocks = self.loss.hessian_blocks(self.Y, Z)
+        weighted = [h if self._unweighted else self.sample_weight * h for h in blocks.values()]
+        # All the blocks in one pass over X.
+        grams = self.design.weighted_grams(weighted)
+        for (a, b), gram in zip(blocks, grams, strict=True):
+            block = self.scale * gram
             H[:, a, :, b] = block
             if a != b:
                 H[:, b, :, a] = block
@@ -149,6 +278,34 @@ class Objective:
         n_weights = self.design.n_features * k
         H[np.arange(n_weights), np.arange(n_weights)] += self.penalty.l2
         return H
+
+    def curvature_block(self, theta, max_rows=CURVATURE_ROWS):
+        """A symmetric ``(n_dof, n_dof)`` matrix ``M`` with ``H(theta) ~ M (x) I_k``.
+
+        ``M`` is the Hessian block that every output would have if the loss
+        curvature of each sample were the mean of its diagonal curvatures at
+        ``theta``: ``scale * [X 1]' diag(s * h) [X 1] + l2`` on the weights. It is
+        exact for one output, and captures the scaling and correlation of the
+        features that make the objective ill-conditioned, which is what a
+        preconditioner needs. It is computed on every ``k``-th row (a view, no
+        copy) so that about ``max(max_rows, 4 n_dof)`` rows are read.
+        """
+        if self._quadratic:  # the exact, constant Hessian block: the Gram matrix
+            M = self.scale * self._form_gram()
+            d = self.design.n_features
+            M[np.arange(d), np.arange(d)] += self.penalty.l2
+            return M
+        step = max(1, self.n_samples // max(max_rows, 4 * self.shape[0]))
+        part = self if step == 1 else self.batch(slice(None, None, step))
+        C = part.coef_matrix(theta)
+        Z = part._predictor(theta, C) if part is self else part.design.linear_predictor(C)
+        k = self.shape[1]
+        blocks = part.loss.hessian_blocks(part.Y, Z)
+        h = sum(np.asarray(blocks[(a, a)], dtype=np.float64) for a in range(k)) / k
+        M = part.scale * part.design.weighted_gram(part.sample_weight * h)
+        d = self.design.n_features
+        M[np.arange(d), np.arange(d)] += self.penalty.l2
+        return M
 
     def lipschitz(self):
         """Upper estimate of the Lipschitz constant of the smooth gradient.
@@ -167,10 +324,14 @@ class Objective:
         is drawn uniformly: the weighted sum over the batch is scaled by
         ``n / (|B| S)`` instead of ``1 / S``.
         """
-        index = np.asarray(index)
-        if index.shape[0] == self.n_samples:
+        if isinstance(index, slice):
+            size = len(range(*index.indices(self.n_samples)))
+        else:
+            index = np.asarray(index)
+            size = index.shape[0]
+        if size == self.n_samples:
             return self
-        scale = self.scale * self.n_samples / index.shape[0]
+        scale = self.scale * self.n_samples / size
         return Objective(
             self.design.rows(index),
             self.loss,

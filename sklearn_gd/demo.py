@@ -120,7 +120,10 @@ def main():
     print("test score: R^2 for GDLinearRegression, accuracy for the classifiers.")
     print("objective: last entry of loss_curve_ (the training objective with the penalty;")
     print("  the epoch mean over mini-batches for sgd/adam/adamw when they use mini-batches).")
-    print("converged: 'warn' = the fit emitted a ConvergenceWarning (max_iter reached).")
+    print("converged: 'ok' = the solver met its stopping criterion; 'warn' = it emitted a")
+    print("  ConvergenceWarning (usually: max_iter reached first).")
+    print("adam/adamw step each coefficient by about learning_rate (0.01 by default), so a")
+    print("  target far from 0 (diabetes: mean about 150) takes them many epochs.")
     print(f"{n_fits} fits in {total:.1f} s.")
 
 

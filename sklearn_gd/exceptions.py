@@ -7,4 +7,17 @@ class DivergenceError(ValueError):
     Raised by the first-order solvers when the learning rate is too large; the
     message names the learning rate used and suggests a smaller one. It is a
     ``ValueError`` because the cause is a parameter value.
+
+    Attributes
+    ----------
+    history : dict of lists or None
+        The run's history up to the divergence (``"objective"``,
+        ``"optimality"``, ``"learning_rate"``, ``"time"``), e.g. to plot it.
+    learning_rate : float or None
+        The learning rate in use when the run diverged.
     """
+
+    def __init__(self, message, *, history=None, learning_rate=None):
+        super().__init__(message)
+        self.history = history
+        self.learning_rate = learning_rate

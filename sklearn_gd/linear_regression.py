@@ -2,8 +2,9 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils._available_if import available_if
 
-from ._estimator import _SHARED_DOC, GDLinearModel, fit_context
+from ._estimator import _HISTORY_DOC, _SHARED_DOC, GDLinearModel, fit_context
 from ._loss import SquaredLoss
 
 
@@ -34,11 +35,9 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         Weights ``w``.
     intercept_ : float
         Intercept ``b`` (0.0 when ``fit_intercept=False``).
-    n_iter_ : int
-        Iterations or epochs the solver ran.
-    loss_curve_ : list of float
-        The objective after each iteration (epoch mean for mini-batch solvers).
-    n_features_in_ : int
+"""
+        + _HISTORY_DOC
+        + """    n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when ``X`` had string column names.
@@ -49,7 +48,7 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     >>> from sklearn_gd import GDLinearRegression
     >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
     >>> y = 2 * X.ravel() + 1
-    >>> reg = GDLinearRegression(solver="gd", tol=1e-10).fit(X, y)
+    >>> reg = GDLinearRegression(solver="gd", tol=1e-8).fit(X, y)
     >>> print(round(float(reg.coef_[0]), 6), round(float(reg.intercept_), 6))
     2.0 1.0
     """
@@ -65,7 +64,11 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         max_iter=1000,
         tol=1e-4,
         learning_rate="auto",
+        schedule=None,
         batch_size="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -78,7 +81,11 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
             max_iter=max_iter,
             tol=tol,
             learning_rate=learning_rate,
+            schedule=schedule,
             batch_size=batch_size,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
@@ -102,13 +109,47 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         self : GDLinearRegression
             The fitted estimator.
         """
-        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
-        Y = np.asarray(y, dtype=X.dtype).reshape(-1, 1)
-        C = self._run_solver(X, Y, sample_weight, SquaredLoss())
-        self._set_coef(C, X.shape[1])
-        self.coef_ = self.coef_.ravel()
-        self.intercept_ = self.intercept_[0]
-        return self
+        return self._fit(X, y, sample_weight)
+
+    @available_if(GDLinearModel._check_partial_fit)
+    @fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One pass (epoch) over ``X``, continuing from the previous calls.
+
+        For the solvers that keep a state between passes (``sgd``,
+        ``momentum``, ``adam``, ``adamw``); other solvers have no
+        ``partial_fit``. The optimiser state (momentum buffers, Adam's moments
+        and step count, the schedule's step count) is kept between calls; the
+        ``"auto"`` learning rate is fixed on the first call. ``early_stopping``
+        does not apply.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A block of training data; later calls must have the same features.
+        y : array-like of shape (n_samples,)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : GDLinearRegression
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, partial=True)
+
+    def _loss(self):
+        return SquaredLoss()
+
+    def _target_matrix(self, targets, dtype):
+        return np.asarray(targets, dtype=dtype).reshape(-1, 1)
+
+    def _coef_attributes(self, C, d):
+        attributes = super()._coef_attributes(C, d)
+        attributes["coef_"] = attributes["coef_"].ravel()
+        attributes["intercept_"] = attributes["intercept_"][0]
+        return attributes
 
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_``.

@@ -2,9 +2,10 @@
 
 import numpy as np
 from scipy.special import log_expit, logsumexp
+from sklearn.utils._available_if import available_if
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _SHARED_DOC, fit_context
+from ._estimator import _HISTORY_DOC, _SHARED_DOC, fit_context
 from ._loss import LogisticLoss
 
 
@@ -40,11 +41,9 @@ class GDLogisticRegression(GDLinearClassifier):
         Weights; one row for two classes, one per class otherwise.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts.
-    n_iter_ : int
-        Iterations or epochs the solver ran.
-    loss_curve_ : list of float
-        The objective after each iteration (epoch mean for mini-batch solvers).
-    n_features_in_ : int
+"""
+        + _HISTORY_DOC
+        + """    n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when ``X`` had string column names.
@@ -72,7 +71,11 @@ class GDLogisticRegression(GDLinearClassifier):
         max_iter=1000,
         tol=1e-4,
         learning_rate="auto",
+        schedule=None,
         batch_size="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -86,7 +89,11 @@ class GDLogisticRegression(GDLinearClassifier):
             max_iter=max_iter,
             tol=tol,
             learning_rate=learning_rate,
+            schedule=schedule,
             batch_size=batch_size,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
@@ -111,17 +118,49 @@ class GDLogisticRegression(GDLinearClassifier):
         self : GDLogisticRegression
             The fitted estimator.
         """
-        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
-        labels, sample_weight = self._encode_classes(y, sample_weight)
+        return self._fit(X, y, sample_weight)
+
+    @available_if(GDLinearClassifier._check_partial_fit)
+    @fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass (epoch) over ``X``, continuing from the previous calls.
+
+        For the solvers that keep a state between passes (``sgd``,
+        ``momentum``, ``adam``, ``adamw``); other solvers have no
+        ``partial_fit``. The optimiser state (momentum buffers, Adam's moments
+        and step count, the schedule's step count) is kept between calls; the
+        ``"auto"`` learning rate is fixed on the first call. ``early_stopping``
+        does not apply.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A block of training data; later calls must have the same features.
+        y : array-like of shape (n_samples,)
+            Class labels, all from ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the whole data set. Required on the first call
+            (unless the estimator was fitted before); ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : GDLogisticRegression
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    def _loss(self):
+        return LogisticLoss()
+
+    def _target_matrix(self, labels, dtype):
         n_classes = self.classes_.shape[0]
         if n_classes == 2:
-            Y = labels.reshape(-1, 1).astype(X.dtype)
-        else:
-            Y = np.zeros((labels.shape[0], n_classes), dtype=X.dtype)
-            Y[np.arange(labels.shape[0]), labels] = 1
-        C = self._run_solver(X, Y, sample_weight, LogisticLoss())
-        self._set_coef(C, X.shape[1])
-        return self
+            return labels.reshape(-1, 1).astype(dtype)
+        Y = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+        Y[np.arange(labels.shape[0]), labels] = 1
+        return Y
 
     def _log_proba(self, scores):
         if scores.ndim == 1:

@@ -2,9 +2,10 @@
 
 import numpy as np
 from scipy.special import log_expit, log_softmax
+from sklearn.utils._available_if import available_if
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _SHARED_DOC, fit_context
+from ._estimator import _HISTORY_DOC, _SHARED_DOC, fit_context
 from ._loss import MultinomialLoss
 
 
@@ -39,11 +40,9 @@ class GDSoftmaxClassifier(GDLinearClassifier):
         Weights, one row per class.
     intercept_ : ndarray of shape (n_classes,)
         Intercepts.
-    n_iter_ : int
-        Iterations or epochs the solver ran.
-    loss_curve_ : list of float
-        The objective after each iteration (epoch mean for mini-batch solvers).
-    n_features_in_ : int
+"""
+        + _HISTORY_DOC
+        + """    n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when ``X`` had string column names.
@@ -69,7 +68,11 @@ class GDSoftmaxClassifier(GDLinearClassifier):
         max_iter=1000,
         tol=1e-4,
         learning_rate="auto",
+        schedule=None,
         batch_size="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -83,7 +86,11 @@ class GDSoftmaxClassifier(GDLinearClassifier):
             max_iter=max_iter,
             tol=tol,
             learning_rate=learning_rate,
+            schedule=schedule,
             batch_size=batch_size,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
@@ -108,17 +115,52 @@ class GDSoftmaxClassifier(GDLinearClassifier):
         self : GDSoftmaxClassifier
             The fitted estimator.
         """
-        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
-        labels, sample_weight = self._encode_classes(y, sample_weight)
-        Y = np.zeros((labels.shape[0], self.classes_.shape[0]), dtype=X.dtype)
+        return self._fit(X, y, sample_weight)
+
+    @available_if(GDLinearClassifier._check_partial_fit)
+    @fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass (epoch) over ``X``, continuing from the previous calls.
+
+        For the solvers that keep a state between passes (``sgd``,
+        ``momentum``, ``adam``, ``adamw``); other solvers have no
+        ``partial_fit``. The optimiser state (momentum buffers, Adam's moments
+        and step count, the schedule's step count) is kept between calls; the
+        ``"auto"`` learning rate is fixed on the first call. ``early_stopping``
+        does not apply.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A block of training data; later calls must have the same features.
+        y : array-like of shape (n_samples,)
+            Class labels, all from ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the whole data set. Required on the first call
+            (unless the estimator was fitted before); ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : GDSoftmaxClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    def _loss(self):
+        return MultinomialLoss()
+
+    def _target_matrix(self, labels, dtype):
+        Y = np.zeros((labels.shape[0], self.classes_.shape[0]), dtype=dtype)
         Y[np.arange(labels.shape[0]), labels] = 1
-        C = self._run_solver(X, Y, sample_weight, MultinomialLoss())
+        return Y
+
+    def _coef_attributes(self, C, d):
         # Adding one vector to every class's coefficients leaves the
         # probabilities unchanged; report the representative whose class
         # coefficients sum to zero (the penalised optimum already does for W).
-        C -= C.mean(axis=1, keepdims=True)
-        self._set_coef(C, X.shape[1])
-        return self
+        return super()._coef_attributes(C - C.mean(axis=1, keepdims=True), d)
 
     def decision_function(self, X):
         """Class scores ``X @ coef_.T + intercept_``.
@@ -142,4 +184,3 @@ class GDSoftmaxClassifier(GDLinearClassifier):
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])
         return log_softmax(scores, axis=1)
-

@@ -28,7 +28,12 @@ SOLVERS = {
 
 def solvers_supporting_l1():
     """Names of the solvers that handle the L1 part of the penalty."""
-    return [name for name, cls in SOLVERS.items() if cls.supports_l1]
+    return solvers_with("supports_l1")
+
+
+def solvers_with(capability):
+    """Names of the solvers whose class sets the capability attribute ``capability``."""
+    return [name for name, cls in SOLVERS.items() if getattr(cls, capability)]
 
 
 def resolve_solver(solver):
@@ -54,4 +59,5 @@ __all__ = [
     "SolverResult",
     "resolve_solver",
     "solvers_supporting_l1",
+    "solvers_with",
 ]

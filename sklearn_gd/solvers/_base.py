@@ -37,9 +37,15 @@ class SolverResult:
     learning_rate : float or None
         The (initial) step size used, for solvers that have one.
     history : dict of lists
-        ``"objective"``, ``"optimality"`` and ``"time"`` per iteration or epoch.
+        ``"objective"``, ``"optimality"``, ``"learning_rate"`` (NaN for the
+        solvers without one) and ``"time"`` (seconds since the start, callbacks
+        excluded) per iteration or epoch.
     message : str
         A human-readable reason for stopping.
+    state : object or None
+        What the solver needs to resume where it stopped (optimiser buffers,
+        step count, learning-rate scale), for ``warm_start`` and ``partial_fit``;
+        None for the solvers that keep nothing.
     """
 
     coef: np.ndarray
@@ -50,19 +56,35 @@ class SolverResult:
     learning_rate: float = None
     history: dict = field(default_factory=dict)
     message: str = ""
+    state: object = None
 
 
 class Solver(BaseEstimator):
     """Base class of the solvers: hyperparameters in ``__init__``, work in ``minimize``.
 
-    Subclasses set ``name`` (the registry key), ``supports_l1`` (whether they
-    handle the non-smooth L1 part of the penalty) and ``stochastic`` (whether
-    their result depends on ``random_state``).
+    Subclasses set ``name`` (the registry key) and their capabilities, which
+    the estimators read instead of the solver's name:
+
+    ``supports_l1``
+        handles the non-smooth L1 part of the penalty;
+    ``stochastic``
+        the result depends on ``random_state``;
+    ``supports_partial_fit``
+        one call of ``minimize(max_iter=1, initial_state=...)`` is one pass
+        over the data that continues from the state of the previous call;
+    ``reports_iterates``
+        calls ``callback(theta)`` after every iteration or epoch (which early
+        stopping and the per-iteration scikit-learn callbacks need);
+    ``uses_schedule``
+        takes a learning-rate schedule (:mod:`sklearn_gd.schedules`).
     """
 
     name = None
     supports_l1 = False
     stochastic = False
+    supports_partial_fit = False
+    reports_iterates = False
+    uses_schedule = False
     _parameter_constraints: dict = {}
 
     def minimize(
@@ -74,8 +96,12 @@ class Solver(BaseEstimator):
         tol,
         learning_rate="auto",
         batch_size="auto",
+        schedule=None,
+        n_iter_no_change=5,
         random_state=None,
         verbose=0,
+        callback=None,
+        initial_state=None,
     ):
         """Minimise ``objective`` from ``theta0``; return a :class:`SolverResult`.
 
@@ -93,10 +119,21 @@ class Solver(BaseEstimator):
             Step size for the solvers that take one; ignored by the others.
         batch_size : "auto" or int
             Mini-batch size for the solvers that take one; ignored by the others.
+        schedule : Schedule or None
+            Learning-rate schedule (see :func:`sklearn_gd.schedules.make_schedule`)
+            for the solvers that take one; None for the solver's default.
+        n_iter_no_change : int
+            Epochs without an improvement larger than ``tol`` that make a plateau.
         random_state : numpy.random.RandomState
             Source of randomness (shuffling).
         verbose : int
             Print one line per iteration or epoch when > 0.
+        callback : callable or None
+            ``callback(theta) -> bool`` after each iteration or epoch, for the
+            solvers with ``reports_iterates``; a true return stops the run.
+        initial_state : object or None
+            The ``state`` of an earlier :class:`SolverResult` of the same solver
+            to resume from (ignored by solvers that keep no state).
         """
         raise NotImplementedError
 
@@ -121,19 +158,27 @@ class IterationLog:
     same for each of them.
     """
 
-    def __init__(self, solver_name, verbose, initial_value, learning_rate=None):
+    def __init__(self, solver_name, verbose, initial_value, learning_rate=None, callback=None):
         self.solver_name = solver_name
         self.verbose = verbose
         self.initial_value = initial_value
         self.learning_rate = learning_rate
+        self.callback = callback
         self.start = time.perf_counter()
-        self.history = {"objective": [], "optimality": [], "time": []}
+        self.callback_time = 0.0
+        self.history = {"objective": [], "optimality": [], "learning_rate": [], "time": []}
 
-    def record(self, value, optimality, learning_rate=None):
-        """Append one iteration; raise :class:`DivergenceError` if it diverged."""
-        elapsed = time.perf_counter() - self.start
+    def record(self, value, optimality, learning_rate=None, theta=None):
+        """Append one iteration; raise :class:`DivergenceError` if it diverged.
+
+        Then call the callback, if any, with the iterate ``theta``; return
+        whether it asks to stop. The time spent in callbacks is not counted in
+        the history's elapsed time.
+        """
+        elapsed = time.perf_counter() - self.start - self.callback_time
         self.history["objective"].append(value)
         self.history["optimality"].append(optimality)
+        self.history["learning_rate"].append(np.nan if learning_rate is None else learning_rate)
         self.history["time"].append(elapsed)
         n = len(self.history["objective"])
         if self.verbose:
@@ -153,8 +198,16 @@ class IterationLog:
             )
             raise DivergenceError(
                 f"solver={self.solver_name!r} diverged at iteration {n}: the objective "
-                f"went from {self.initial_value:.6g} to {value:.6g}. {hint}"
+                f"went from {self.initial_value:.6g} to {value:.6g}. {hint}",
+                history=self.history,
+                learning_rate=lr,
             )
+        if self.callback is None:
+            return False
+        started = time.perf_counter()
+        stop = bool(self.callback(theta))
+        self.callback_time += time.perf_counter() - started
+        return stop
 
     @property
     def n_iter(self):

@@ -3,28 +3,35 @@
 Each of those solvers is only an *update rule* in the style of optax: it keeps an
 explicit state and turns a (mini-batch) gradient into a step. This module runs
 the epochs: shuffling, mini-batches, the proximal step for the L1 part, the
-learning rate, the stopping rule and the history.
+learning-rate schedule, the stopping rule, the history and the state that
+``warm_start`` and ``partial_fit`` resume from.
+
+Learning rate
+    ``eta0`` is the estimator's ``learning_rate`` (``"auto"``: ``1 / L``, or the
+    solver's fixed ``auto_learning_rate``); the rate of epoch ``t`` is
+    ``scale * schedule.rate(t, eta0)`` where ``scale`` starts at 1 and changes
+    only when the schedule reacts to a plateau (:class:`~sklearn_gd.schedules.Adaptive`).
 
 Stopping rule
     * one batch per epoch (full batch): stop when the largest entry of the
-      (proximal) gradient mapping at the current iterate is at most ``tol``;
-    * mini-batches: stop when the epoch's mean objective has failed to improve
-      on the best by more than ``tol`` for ``N_ITER_NO_CHANGE`` epochs in a row.
-      Solvers with ``reduce_on_plateau`` first divide the learning rate by 5
-      (the "adaptive" schedule of scikit-learn's SGD) and stop only once it has
-      fallen below ``MIN_LR_FACTOR`` times its initial value.
+      (proximal) gradient mapping at the current iterate, taken with the step
+      ``eta0`` so that it does not depend on the schedule, is at most ``tol``;
+    * mini-batches: a *plateau* is ``n_iter_no_change`` epochs in a row whose
+      mean objective fails to improve on the best by more than ``tol``. The
+      schedule reacts to it (``Adaptive`` divides the rate by 5) or, if it does
+      not (any more), the run stops. With full batches a plateau only feeds
+      the schedule.
+    * a callback (early stopping, scikit-learn callbacks) may stop the run.
 """
 
 import numpy as np
 
+from ..schedules import make_schedule
 from ._base import IterationLog, Solver, SolverResult
 
-#: Epochs without an improvement larger than ``tol`` that make a plateau.
+#: Default epochs without an improvement larger than ``tol`` that make a plateau
+#: (the estimators pass their ``n_iter_no_change``).
 N_ITER_NO_CHANGE = 5
-#: Factor applied to the learning rate on a plateau (reduce_on_plateau solvers).
-PLATEAU_FACTOR = 0.2
-#: Runs stop when the learning rate has been reduced below this share of its start.
-MIN_LR_FACTOR = 1e-4
 #: Default mini-batch size of the stochastic solvers: ``min(AUTO_BATCH, n_samples)``.
 AUTO_BATCH = 200
 
@@ -36,16 +43,19 @@ class FirstOrderSolver(Solver):
 
     ``full_batch_default``
         whether ``batch_size="auto"`` means the whole data set;
-    ``reduce_on_plateau``
-        whether the learning rate decays when the objective stalls;
+    ``default_schedule``
+        the schedule used when the estimator's ``schedule`` is None
+        (``"adaptive"``: divide by 5 when the objective stalls);
     ``auto_learning_rate``
         ``None`` to take ``1 / L`` from the objective's Lipschitz estimate, or
         a fixed number (Adam's step is scale-free, so it uses one).
     """
 
     supports_l1 = True
+    reports_iterates = True
+    uses_schedule = True
     full_batch_default = True
-    reduce_on_plateau = False
+    default_schedule = "constant"
     auto_learning_rate = None
     uses_batch_size = True
 
@@ -96,18 +106,33 @@ class FirstOrderSolver(Solver):
         tol,
         learning_rate="auto",
         batch_size="auto",
+        schedule=None,
+        n_iter_no_change=N_ITER_NO_CHANGE,
         random_state=None,
         verbose=0,
+        callback=None,
+        initial_state=None,
     ):
         rng = random_state if random_state is not None else np.random.RandomState(0)
         n = objective.n_samples
         batch = self._batch_size(batch_size, n)
         full_batch = batch >= n
-        lr0 = self._learning_rate(learning_rate, objective, batch, rng)
-        lr = lr0
+        schedule = make_schedule(
+            self.default_schedule if schedule is None else schedule, horizon=max_iter
+        )
         theta = np.array(theta0, dtype=np.float64)
-        state = self.init_state(theta)
-        log = IterationLog(self.name, verbose, objective.value(theta), lr0)
+        resumed = isinstance(initial_state, dict) and initial_state.get("solver") == self.name
+        if resumed and learning_rate == "auto":
+            eta0 = initial_state["eta0"]  # "auto" is resolved once per training
+        else:
+            eta0 = self._learning_rate(learning_rate, objective, batch, rng)
+        if resumed:
+            state = initial_state["rule"]
+            step, scale = initial_state["step"], initial_state["lr_scale"]
+        else:
+            state, step, scale = self.init_state(theta), 0, 1.0
+        lr = self._scheduled(schedule, step, eta0, scale)
+        log = IterationLog(self.name, verbose, objective.value(theta), lr, callback=callback)
         best, stalled = np.inf, 0
         converged, optimality = False, np.inf
         optimality_name = "max |gradient mapping|" if full_batch else "objective change"
@@ -125,43 +150,63 @@ class FirstOrderSolver(Solver):
                 value += part.nonsmooth_value(theta)
                 epoch_value += value * (1.0 if full_batch else len(index) / n)
                 if full_batch:
-                    mapping = (theta - objective.prox(theta - lr * grad, lr)) / lr
+                    mapping = (theta - objective.prox(theta - eta0 * grad, eta0)) / eta0
                     optimality = float(np.max(np.abs(mapping), initial=0.0))
                     if optimality <= tol:
                         break
-                step, prox_step, state = self.update(grad, state, theta, lr, part)
-                theta = objective.prox(theta - step, prox_step)
+                update, prox_step, state = self.update(grad, state, theta, lr, part)
+                theta = objective.prox(theta - update, prox_step)
             if not full_batch:
                 optimality = abs(best - epoch_value) if np.isfinite(best) else np.inf
-            log.record(epoch_value, optimality, lr)
+            stop = log.record(epoch_value, optimality, lr, theta)
             if full_batch and optimality <= tol:
                 converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
                 break
+            step += 1
+            if stop:
+                converged, message = True, "stopped by a callback (e.g. early stopping)"
+                break
             if epoch_value < best - tol:
                 best, stalled = epoch_value, 0
-            elif full_batch and not self.reduce_on_plateau:
-                continue
-            else:
+            elif not full_batch or schedule.on_plateau(scale) is not None:
                 stalled += 1
-            if stalled >= N_ITER_NO_CHANGE:
+            if stalled >= n_iter_no_change:
                 stalled = 0
-                if self.reduce_on_plateau and lr * PLATEAU_FACTOR >= lr0 * MIN_LR_FACTOR:
-                    lr *= PLATEAU_FACTOR
-                    best = epoch_value
+                new_scale = schedule.on_plateau(scale)
+                if new_scale is not None:
+                    scale, best = new_scale, epoch_value
                 elif not full_batch:
                     converged = True
                     message = (
                         f"the objective improved by less than tol={tol:g} for "
-                        f"{N_ITER_NO_CHANGE} epochs"
+                        f"{n_iter_no_change} epochs"
                     )
                     break
+            lr = self._scheduled(schedule, step, eta0, scale)
         return SolverResult(
             coef=theta,
             n_iter=max(log.n_iter, 1),
             converged=converged,
             optimality=optimality,
             optimality_name=optimality_name,
-            learning_rate=lr0,
+            learning_rate=eta0,
             history=log.history,
             message=message,
+            state={
+                "solver": self.name,
+                "rule": state,
+                "step": step,
+                "lr_scale": scale,
+                "eta0": eta0,
+            },
         )
+
+    @staticmethod
+    def _scheduled(schedule, step, eta0, scale):
+        lr = scale * float(schedule.rate(step, eta0))
+        if not (np.isfinite(lr) and lr >= 0):
+            raise ValueError(
+                f"The learning-rate schedule {schedule!r} gave {lr!r} at step {step}; "
+                "a learning rate must be a finite number >= 0."
+            )
+        return lr

@@ -33,7 +33,8 @@ class Adam(FirstOrderSolver):
     """Adam with bias-corrected moments (``solver="adam"``).
 
     Mini-batches of ``min(200, n_samples)`` by default; ``learning_rate="auto"``
-    is 0.01, divided by 5 when the objective stops improving.
+    is 0.01, divided by 5 when the objective stops improving (the default
+    ``"adaptive"`` schedule).
 
     Parameters
     ----------
@@ -47,8 +48,9 @@ class Adam(FirstOrderSolver):
 
     name = "adam"
     stochastic = True
+    supports_partial_fit = True
     full_batch_default = False
-    reduce_on_plateau = True
+    default_schedule = "adaptive"
     auto_learning_rate = 0.01
     _decoupled_decay = False
     _parameter_constraints = {

@@ -39,22 +39,34 @@ class ISTA(Solver):
 
     name = "ista"
     supports_l1 = True
+    reports_iterates = True
     _parameter_constraints = {"fista": ["boolean"]}
 
     def __init__(self, fista=True):
         self.fista = fista
 
     def minimize(
-        self, objective, theta0, *, max_iter, tol, learning_rate="auto", verbose=0, **ignored
+        self,
+        objective,
+        theta0,
+        *,
+        max_iter,
+        tol,
+        learning_rate="auto",
+        verbose=0,
+        callback=None,
+        initial_state=None,
+        **ignored,
     ):
         x = np.array(theta0, dtype=np.float64)
-        step = (
-            float(learning_rate)
-            if learning_rate != "auto"
-            else 1.0 / max(objective.lipschitz(), 1e-300)
-        )
+        if isinstance(initial_state, dict) and initial_state.get("solver") == self.name:
+            step = initial_state["step"]  # the step the backtracking had settled on
+        elif learning_rate != "auto":
+            step = float(learning_rate)
+        else:
+            step = 1.0 / max(objective.lipschitz(), 1e-300)
         value_x = objective.value(x)
-        log = IterationLog(self.name, verbose, value_x, step)
+        log = IterationLog(self.name, verbose, value_x, step, callback=callback)
         y, k = x.copy(), 1.0
         converged, optimality, message = False, np.inf, f"max_iter={max_iter}"
         eps_slack = 16 * np.finfo(float).eps
@@ -80,9 +92,12 @@ class ISTA(Solver):
             else:
                 y = x_next
             x, value_x = x_next, value_next
-            log.record(value_x, optimality, step)
+            stop = log.record(value_x, optimality, step, x)
             if optimality <= tol:
                 converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
+                break
+            if stop:
+                converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
         return SolverResult(
             coef=x,
@@ -93,4 +108,5 @@ class ISTA(Solver):
             learning_rate=step,
             history=log.history,
             message=message,
+            state={"solver": self.name, "step": step},
         )

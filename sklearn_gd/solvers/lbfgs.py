@@ -3,6 +3,16 @@
 No hand-written quasi-Newton code: ``scipy.optimize.minimize(method="L-BFGS-B",
 jac=True)`` with the options scikit-learn's ``LogisticRegression`` uses. It
 needs a differentiable objective, so it refuses an L1 part.
+
+By default it runs on preconditioned coordinates ``theta = P u``
+(:mod:`._preconditioner`): ``P`` comes from the objective's curvature on a few
+thousand rows at the starting point, and makes the Hessian L-BFGS sees close to
+the identity. The objective and its minimiser are unchanged, and the run stops
+on the gradient in ``theta`` as without it, but far fewer iterations (each a
+pass over ``X`` for the predictor and one for the gradient) are needed on
+ill-conditioned data. A fit whose ``P`` cannot be formed (more than
+``MAX_DOF`` coefficient rows, or a curvature block that cannot be factored)
+runs on ``theta`` itself.
 """
 
 from numbers import Integral
@@ -12,6 +22,7 @@ from scipy.optimize import minimize
 from sklearn.utils._param_validation import Interval
 
 from ._base import IterationLog, Solver, SolverResult
+from ._preconditioner import BlockPreconditioner
 
 
 class LBFGS(Solver):
@@ -28,35 +39,76 @@ class LBFGS(Solver):
         (SciPy's ``maxcor``).
     max_line_search : int, default=50
         Maximum function evaluations per line search (SciPy's ``maxls``).
+    precondition : bool, default=True
+        Run on coordinates preconditioned by the objective's curvature at the
+        start (same objective, same stopping rule, usually several times fewer
+        iterations). False runs SciPy's L-BFGS-B on the coefficients as they are.
     """
 
     name = "lbfgs"
     _parameter_constraints = {
         "memory": [Interval(Integral, 1, None, closed="left")],
         "max_line_search": [Interval(Integral, 1, None, closed="left")],
+        "precondition": ["boolean"],
     }
 
-    def __init__(self, memory=10, max_line_search=50):
+    def __init__(self, memory=10, max_line_search=50, precondition=True):
         self.memory = memory
         self.max_line_search = max_line_search
+        self.precondition = precondition
 
     def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, **ignored):
         self.check_objective(objective)
-        log = IterationLog(self.name, verbose, objective.value(theta0))
-        last = {}
+        theta0 = np.array(theta0, dtype=np.float64)
+        value0, grad0 = objective.smooth_value_and_gradient(theta0)
+        optimality = float(np.max(np.abs(grad0), initial=0.0))
+        log = IterationLog(self.name, verbose, value0)
+        if optimality <= tol:
+            log.record(value0, optimality)
+            return SolverResult(
+                coef=theta0,
+                n_iter=1,
+                converged=True,
+                optimality=optimality,
+                history=log.history,
+                message=f"max |gradient| <= tol={tol:g} at the starting point",
+            )
+        precond = None
+        if self.precondition:
+            precond = BlockPreconditioner.for_objective(objective, theta0)
+        if precond is None:
+            to_theta = gradient_to_u = np.asarray
+            u0 = theta0
+        else:
+            to_theta, gradient_to_u = precond.to_theta, precond.gradient_to_u
+            u0 = precond.to_u(theta0)
+        # The last evaluation: the point (in u), theta, value and gradient in theta.
+        last = {"u": u0.copy(), "theta": theta0, "value": value0, "grad": grad0, "fresh": True}
 
-        def fun(theta):
-            value, grad = objective.smooth_value_and_gradient(theta)
-            last["grad"] = grad
-            return value, grad
+        def fun(u):
+            if last["fresh"] and np.array_equal(u, last["u"]):
+                last["fresh"] = False  # SciPy's first call: evaluated above already
+            else:
+                theta = to_theta(u)
+                value, grad = objective.smooth_value_and_gradient(theta)
+                last.update(u=np.array(u), theta=theta, value=value, grad=grad, fresh=False)
+            return last["value"], gradient_to_u(last["grad"])
+
+        def at(u):
+            """Theta and its largest gradient entry, evaluating only when needed."""
+            if not np.array_equal(u, last["u"]):
+                fun(u)
+            return last["theta"], float(np.max(np.abs(last["grad"]), initial=0.0))
 
         def callback(intermediate_result):
-            grad = last["grad"]
-            log.record(intermediate_result.fun, float(np.max(np.abs(grad), initial=0.0)))
+            _, optimality = at(intermediate_result.x)
+            log.record(float(intermediate_result.fun), optimality)
+            if precond is not None and optimality <= tol:
+                raise StopIteration
 
         result = minimize(
             fun,
-            np.asarray(theta0, dtype=np.float64),
+            u0,
             method="L-BFGS-B",
             jac=True,
             callback=callback,
@@ -64,19 +116,25 @@ class LBFGS(Solver):
                 "maxiter": max_iter,
                 "maxls": self.max_line_search,
                 "maxcor": self.memory,
-                "gtol": tol,
+                # Preconditioned, the stopping rule on the gradient in theta is
+                # the callback's; SciPy's own would test the gradient in u.
+                "gtol": tol if precond is None else 0.0,
                 "ftol": 64 * np.finfo(float).eps,
             },
         )
-        optimality = float(np.max(np.abs(result.jac), initial=0.0))
+        theta, optimality = at(result.x)
+        converged = bool(optimality <= tol or result.status == 0)
         if log.n_iter == 0:
-            log.record(float(result.fun), optimality)
+            log.record(float(last["value"]), optimality)
+        message = str(result.message)
+        if converged and precond is not None:
+            message = f"max |gradient| <= tol={tol:g}"
         return SolverResult(
-            coef=result.x,
-            n_iter=max(int(result.nit), 1),
-            converged=bool(result.status == 0 or optimality <= tol),
+            coef=np.array(theta, dtype=np.float64),
+            n_iter=max(int(result.nit), log.n_iter, 1),
+            converged=converged,
             optimality=optimality,
             learning_rate=None,
             history=log.history,
-            message=str(result.message),
+            message=message,
         )

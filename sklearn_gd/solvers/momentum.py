@@ -39,6 +39,7 @@ class Momentum(FirstOrderSolver):
     """
 
     name = "momentum"
+    supports_partial_fit = True
     _parameter_constraints = {
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],

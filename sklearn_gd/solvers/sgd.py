@@ -7,8 +7,9 @@ Each epoch visits the samples in a new random order, in mini-batches of
 
 with :math:`g_B` the batch gradient scaled to be an unbiased estimate of the
 full one. The step starts at ``1 / L_B`` (the steepest of a few random batches)
-and is divided by 5 whenever the objective stops improving by ``tol`` for 5
-epochs, which makes it converge.
+and, with the default ``"adaptive"`` schedule, is divided by 5 whenever the
+objective stops improving by ``tol`` for ``n_iter_no_change`` epochs, which
+makes it converge. Any schedule of :mod:`sklearn_gd.schedules` can replace it.
 """
 
 from ._first_order import FirstOrderSolver
@@ -23,8 +24,9 @@ class SGD(FirstOrderSolver):
 
     name = "sgd"
     stochastic = True
+    supports_partial_fit = True
     full_batch_default = False
-    reduce_on_plateau = True
+    default_schedule = "adaptive"
 
     def update(self, grad, state, theta, learning_rate, objective):
         return learning_rate * grad, learning_rate, state

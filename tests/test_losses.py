@@ -1,0 +1,339 @@
+"""Losses, penalty and objective: derivatives, stability, proximal operator, curvature.
+
+Derivatives are checked against central finite differences; values against the
+objective of DESIGN.md section 1 as written independently in ``conftest.py``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import objective as reference_objective
+from conftest import one_hot
+
+from sklearn_gd._data import Design
+from sklearn_gd._loss import LogisticLoss, MultinomialLoss, SquaredLoss
+from sklearn_gd._objective import Objective
+from sklearn_gd._penalty import ElasticNetPenalty
+
+#: (name, loss class, number of outputs, kind in conftest's reference objective)
+LOSSES = [
+    ("squared", SquaredLoss, 1, "squared"),
+    ("logistic-1", LogisticLoss, 1, "logistic"),
+    ("logistic-3", LogisticLoss, 3, "logistic"),
+    ("multinomial-3", MultinomialLoss, 3, "multinomial"),
+]
+LOSS_IDS = [case[0] for case in LOSSES]
+
+
+def targets(kind, rng, n, k):
+    """Valid targets for a loss: real values, 0/1 indicators (one-vs-rest) or one-hot rows."""
+    if kind == "squared":
+        return rng.standard_normal((n, k))
+    labels = rng.integers(0, k if k > 1 else 2, size=n)
+    if kind == "logistic" and k == 1:
+        return labels.reshape(-1, 1).astype(float)
+    return one_hot(labels, k)
+
+
+def central_difference(f, x, h=1e-6):
+    """Gradient of the scalar ``f`` at the flat ``x`` by central differences."""
+    grad = np.empty_like(x)
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e[j] = h
+        grad[j] = (f(x + e) - f(x - e)) / (2 * h)
+    return grad
+
+
+# ----------------------------------------------------------------- pointwise
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES, ids=LOSS_IDS)
+def test_loss_gradient_matches_finite_differences(name, loss_cls, k, kind):
+    rng = np.random.default_rng(0)
+    n = 7
+    Y = targets(kind, rng, n, k)
+    Z = 2.0 * rng.standard_normal((n, k))
+    loss = loss_cls()
+    values, grad = loss.loss_gradient(Y, Z)
+    assert values.shape == (n,) and grad.shape == (n, k)
+    np.testing.assert_allclose(loss.loss(Y, Z), values, rtol=1e-12)
+
+    def total(z):
+        return loss.loss(Y, z.reshape(n, k)).sum()
+
+    np.testing.assert_allclose(grad.ravel(), central_difference(total, Z.ravel()), atol=1e-7)
+    # and the values are the textbook ones (conftest writes them independently)
+    for i in range(n):
+        expected = reference_objective(kind, np.eye(1), Y[i : i + 1], Z[i : i + 1], 0, None, 0)
+        assert values[i] == pytest.approx(expected, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES, ids=LOSS_IDS)
+def test_loss_hessian_operator_and_blocks_match_finite_differences(name, loss_cls, k, kind):
+    rng = np.random.default_rng(1)
+    n = 6
+    Y = targets(kind, rng, n, k)
+    Z = 2.0 * rng.standard_normal((n, k))
+    dZ = rng.standard_normal((n, k))
+    loss = loss_cls()
+    h = 1e-6
+    expected = (loss.loss_gradient(Y, Z + h * dZ)[1] - loss.loss_gradient(Y, Z - h * dZ)[1]) / (
+        2 * h
+    )
+    HdZ = loss.hessian_operator(Y, Z)(dZ)
+    np.testing.assert_allclose(HdZ, expected, atol=1e-8)
+
+    blocks = loss.hessian_blocks(Y, Z)
+    per_sample = np.zeros((n, k, k))
+    for (a, b), entries in blocks.items():
+        assert a <= b
+        per_sample[:, a, b] = entries
+        per_sample[:, b, a] = entries
+    np.testing.assert_allclose(np.einsum("iab,ib->ia", per_sample, dZ), HdZ, atol=1e-12)
+    # curvature_bound bounds the per-sample Hessian's largest eigenvalue
+    assert np.linalg.eigvalsh(per_sample).max() <= loss.curvature_bound + 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1e4, 1e5])
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES[1:], ids=LOSS_IDS[1:])
+def test_huge_logits_give_finite_losses_and_gradients_without_warnings(
+    name, loss_cls, k, kind, scale, dtype
+):
+    rng = np.random.default_rng(2)
+    n = 8
+    Y = targets(kind, rng, n, k).astype(dtype)
+    signs = np.where(rng.random((n, k)) < 0.5, -1.0, 1.0)
+    signs[0] = 1.0
+    signs[1] = -1.0
+    Z = (scale * signs).astype(dtype)
+    if k > 1:
+        Z[2] = np.array([scale, -scale, 0.0][:k], dtype=dtype)
+    loss = loss_cls()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values, grad = loss.loss_gradient(Y, Z)
+        plain = loss.loss(Y, Z)
+        HdZ = loss.hessian_operator(Y, Z)(np.ones_like(Z))
+        blocks = loss.hessian_blocks(Y, Z)
+    for array in [values, grad, plain, HdZ, *blocks.values()]:
+        assert np.all(np.isfinite(array))
+    # The exact answers are known: the loss is ~|z| for a wrong confident
+    # prediction and ~0 for a right one; the gradient is p - y with p in {0, 1}.
+    Z64, Y64 = Z.astype(float), Y.astype(float)
+    if loss_cls is LogisticLoss:
+        # log(1 + e^z) - y z, with log(1 + e^0) = log 2 and e^-|z| negligible
+        expected = (np.maximum(Z64, 0) + np.log(2) * (Z64 == 0) - Y64 * Z64).sum(axis=1)
+        p = np.where(Z > 0, 1.0, np.where(Z < 0, 0.0, 0.5))
+    else:
+        # logsumexp(z) - y.z, the others' exponentials negligible next to the ties at the top
+        top = Z64.max(axis=1, keepdims=True)
+        ties = (Z64 == top).sum(axis=1)
+        expected = top[:, 0] + np.log(ties) - (Y64 * Z64).sum(axis=1)
+        p = (Z64 == top) / ties[:, None]
+    np.testing.assert_allclose(values, expected, rtol=1e-6, atol=1e-6 * scale)
+    np.testing.assert_allclose(grad, p - Y, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1e4, 1e5])
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES[1:], ids=LOSS_IDS[1:])
+def test_objective_with_huge_logits_is_finite_without_warnings(
+    name, loss_cls, k, kind, scale, dtype
+):
+    rng = np.random.default_rng(3)
+    n, d = 10, 3
+    X = (scale * np.sign(rng.standard_normal((n, d)))).astype(dtype)
+    Y = targets(kind, rng, n, k)
+    obj = Objective(
+        Design(X, True), loss_cls(), Y, rng.uniform(0.5, 2, n), ElasticNetPenalty(0.1, 0.0)
+    )
+    theta = rng.choice([-1.0, 1.0], size=obj.n_coef)  # logits of order +-scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, grad = obj.smooth_value_and_gradient(theta)
+        results = [value, grad, obj.value(theta), obj.hessp(theta, grad), obj.hessian(theta)]
+    for result in results:
+        assert np.all(np.isfinite(result))
+    assert value > 0.1 * scale  # confident mistakes cost about |z|
+
+
+# ----------------------------------------------------------------- objective
+def make_objective(name, loss_cls, k, kind, *, fit_intercept, weighted, alpha, l1_ratio, seed=0):
+    rng = np.random.default_rng(seed)
+    n, d = 9, 4
+    X = rng.standard_normal((n, d)) + rng.uniform(-1, 1, size=d)
+    Y = targets(kind, rng, n, k)
+    sw = rng.uniform(0.2, 3.0, size=n) if weighted else np.ones(n)
+    obj = Objective(Design(X, fit_intercept), loss_cls(), Y, sw, ElasticNetPenalty(alpha, l1_ratio))
+    return obj, X, Y, sw
+
+
+OBJECTIVE_CASES = [
+    pytest.param(case, fit_intercept, weighted, alpha, l1_ratio, id=f"{case[0]}-{tag}")
+    for case in LOSSES
+    for fit_intercept, weighted, alpha, l1_ratio, tag in [
+        (True, False, 0.0, 0.0, "intercept"),
+        (False, False, 0.0, 0.0, "no-intercept"),
+        (True, True, 0.3, 0.0, "intercept-weighted-l2"),
+        (False, True, 0.3, 0.4, "no-intercept-weighted-elasticnet"),
+    ]
+]
+
+
+@pytest.mark.parametrize("case, fit_intercept, weighted, alpha, l1_ratio", OBJECTIVE_CASES)
+def test_objective_value_gradient_and_hessp_match_finite_differences(
+    case, fit_intercept, weighted, alpha, l1_ratio
+):
+    name, loss_cls, k, kind = case
+    obj, X, Y, sw = make_objective(
+        *case, fit_intercept=fit_intercept, weighted=weighted, alpha=alpha, l1_ratio=l1_ratio
+    )
+    d = X.shape[1]
+    rng = np.random.default_rng(5)
+    theta = rng.standard_normal(obj.n_coef)
+    assert obj.n_coef == (d + fit_intercept) * k
+
+    # value: the DESIGN.md objective, from conftest's independent implementation
+    C = theta.reshape(d + fit_intercept, k)
+    b = C[d] if fit_intercept else np.zeros(k)
+    full = reference_objective(kind, X, Y, C[:d], b, sw, alpha, l1_ratio)
+    smooth = reference_objective(kind, X, Y, C[:d], b, sw, alpha * (1 - l1_ratio), 0.0)
+    value, grad = obj.smooth_value_and_gradient(theta)
+    assert value == pytest.approx(smooth, rel=1e-12)
+    assert obj.smooth_value(theta) == pytest.approx(smooth, rel=1e-12)
+    assert obj.value(theta) == pytest.approx(full, rel=1e-12)
+    assert obj.nonsmooth_value(theta) == pytest.approx(full - smooth, rel=1e-10, abs=1e-14)
+
+    # gradient of the smooth part
+    fd = central_difference(obj.smooth_value, theta)
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
+
+    # Hessian-vector products, at two directions
+    h = 1e-6
+    for v in rng.standard_normal((2, obj.n_coef)):
+        expected = (
+            obj.smooth_value_and_gradient(theta + h * v)[1]
+            - obj.smooth_value_and_gradient(theta - h * v)[1]
+        ) / (2 * h)
+        np.testing.assert_allclose(obj.hessp(theta, v), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("case, fit_intercept, weighted, alpha, l1_ratio", OBJECTIVE_CASES)
+def test_objective_hessian_is_hessp_column_by_column(
+    case, fit_intercept, weighted, alpha, l1_ratio
+):
+    obj, *_ = make_objective(
+        *case, fit_intercept=fit_intercept, weighted=weighted, alpha=alpha, l1_ratio=l1_ratio
+    )
+    theta = np.random.default_rng(6).standard_normal(obj.n_coef)
+    # Evaluate the gradient first (solvers do): the Hessian must not depend on it.
+    obj.smooth_value_and_gradient(theta + 1.0)
+    H = obj.hessian(theta)
+    columns = np.column_stack([obj.hessp(theta, e) for e in np.eye(obj.n_coef)])
+    np.testing.assert_allclose(H, columns, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-14)
+    assert np.linalg.eigvalsh(H).min() >= -1e-10  # convex
+
+
+@pytest.mark.parametrize("case", LOSSES, ids=LOSS_IDS)
+def test_l2_penalty_never_touches_the_intercept(case):
+    obj, X, *_ = make_objective(*case, fit_intercept=True, weighted=True, alpha=0.5, l1_ratio=0.5)
+    d, k = X.shape[1], case[2]
+    theta = np.random.default_rng(7).standard_normal(obj.n_coef)
+    l2_grad = obj.l2_gradient(theta).reshape(d + 1, k)
+    np.testing.assert_array_equal(l2_grad[d], 0.0)
+    np.testing.assert_allclose(l2_grad[:d], 0.25 * theta.reshape(d + 1, k)[:d])
+    proxed = obj.prox(theta, 0.3).reshape(d + 1, k)
+    np.testing.assert_array_equal(proxed[d], theta.reshape(d + 1, k)[d])
+
+
+@pytest.mark.parametrize("case", LOSSES, ids=LOSS_IDS)
+def test_mini_batch_gradients_average_to_the_full_gradient(case):
+    obj, X, *_ = make_objective(*case, fit_intercept=True, weighted=True, alpha=0.2, l1_ratio=0)
+    theta = np.random.default_rng(8).standard_normal(obj.n_coef)
+    n = obj.n_samples
+    parts = [np.arange(0, 4), np.arange(4, n)]
+    full_value, full_grad = obj.smooth_value_and_gradient(theta)
+    value = sum(len(p) / n * obj.batch(p).smooth_value_and_gradient(theta)[0] for p in parts)
+    grad = sum(len(p) / n * obj.batch(p).smooth_value_and_gradient(theta)[1] for p in parts)
+    assert value == pytest.approx(full_value, rel=1e-12)
+    np.testing.assert_allclose(grad, full_grad, rtol=1e-12, atol=1e-14)
+
+
+# ------------------------------------------------------------------- penalty
+def test_elastic_net_prox_is_soft_thresholding():
+    rng = np.random.default_rng(9)
+    W = rng.standard_normal((6, 3)) * 2
+    penalty = ElasticNetPenalty(alpha=0.8, l1_ratio=0.5)
+    for step in [0.1, 1.0, rng.uniform(0.1, 2.0, size=W.shape)]:
+        threshold = step * 0.8 * 0.5
+        expected = np.where(
+            W > threshold, W - threshold, np.where(W < -threshold, W + threshold, 0.0)
+        )
+        out = penalty.prox(W, step)
+        np.testing.assert_allclose(out, expected, rtol=1e-15, atol=0)
+        assert np.all(out[np.abs(W) <= threshold] == 0.0)
+    # It is the minimiser of 1/2 |u - w|^2 + step * l1 * |u|_1, coordinate by coordinate.
+    grid = np.linspace(-5, 5, 200_001)
+    for w in [-2.3, -0.1, 0.0, 0.15, 1.7]:
+        objective = 0.5 * (grid - w) ** 2 + 0.7 * 0.4 * np.abs(grid)
+        best = grid[np.argmin(objective)]
+        assert ElasticNetPenalty(0.7, 0.4).prox(np.array([w]), 1.0)[0] == pytest.approx(
+            best, abs=1e-4
+        )
+    # Without an L1 part it is the identity.
+    np.testing.assert_array_equal(ElasticNetPenalty(0.8, 0.0).prox(W, 1.0), W)
+
+
+def test_elastic_net_penalty_value_and_gradient():
+    W = np.array([[1.0, -2.0], [0.5, 0.0]])
+    penalty = ElasticNetPenalty(alpha=0.6, l1_ratio=0.25)
+    l1, l2 = 0.6 * 0.25, 0.6 * 0.75
+    assert penalty.value(W) == pytest.approx(l1 * 3.5 + 0.5 * l2 * 5.25)
+    value, grad = penalty.smooth_value_and_gradient(W)
+    assert value == pytest.approx(0.5 * l2 * 5.25)
+    np.testing.assert_allclose(grad, l2 * W)
+    assert ElasticNetPenalty(0.6, 0.0).is_smooth and not penalty.is_smooth
+
+
+# ---------------------------------------------------------------- lipschitz
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("seed", range(4))
+def test_lipschitz_estimate_bounds_the_largest_hessian_eigenvalue_squared_loss(
+    seed, weighted, fit_intercept
+):
+    rng = np.random.default_rng(seed)
+    n, d = 30, 5
+    # correlated, unevenly scaled columns: the top eigenvector is not trivial
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) * rng.uniform(0.1, 3, d)
+    X += rng.uniform(-2, 2, size=d)
+    sw = rng.uniform(0.1, 3, size=n) if weighted else np.ones(n)
+    alpha = [0.0, 0.5][seed % 2]
+    obj = Objective(
+        Design(X, fit_intercept),
+        SquaredLoss(),
+        rng.standard_normal((n, 1)),
+        sw,
+        ElasticNetPenalty(alpha, 0.0),
+    )
+    X1 = np.column_stack([X, np.ones(n)]) if fit_intercept else X
+    H = X1.T @ (sw[:, None] * X1) / sw.sum()
+    H[np.arange(d), np.arange(d)] += alpha
+    top = np.linalg.eigvalsh(H).max()
+    L = obj.lipschitz()
+    assert L >= 0.99 * top
+    # and it is not loose: a Rayleigh quotient of the data part, plus the L2 strength
+    data_top = np.linalg.eigvalsh(X1.T @ (sw[:, None] * X1) / sw.sum()).max()
+    assert L <= data_top * (1 + 1e-9) + alpha
+    np.testing.assert_allclose(obj.hessian(np.zeros(obj.n_coef)), H, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", LOSSES[1:], ids=LOSS_IDS[1:])
+def test_lipschitz_estimate_bounds_the_hessian_of_classification_losses(case):
+    obj, *_ = make_objective(*case, fit_intercept=True, weighted=True, alpha=0.1, l1_ratio=0)
+    L = obj.lipschitz()
+    rng = np.random.default_rng(10)
+    for theta in [np.zeros(obj.n_coef), *rng.standard_normal((3, obj.n_coef))]:
+        assert L >= 0.99 * np.linalg.eigvalsh(obj.hessian(theta)).max()
