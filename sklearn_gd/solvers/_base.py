@@ -16,6 +16,9 @@ from ..exceptions import DivergenceError
 
 #: An objective above this multiple of ``max(F(theta0), 1)`` counts as exploding.
 EXPLOSION_FACTOR = 1e4
+#: Iterations in a row above the starting objective that count as diverging (the
+#: logistic losses grow only linearly, so an oscillating run never explodes).
+DIVERGENCE_PATIENCE = 10
 
 
 @dataclass
@@ -158,10 +161,24 @@ class IterationLog:
     same for each of them.
     """
 
-    def __init__(self, solver_name, verbose, initial_value, learning_rate=None, callback=None):
+    def __init__(
+        self,
+        solver_name,
+        verbose,
+        initial_value,
+        learning_rate=None,
+        callback=None,
+        reference_value=None,
+    ):
         self.solver_name = solver_name
         self.verbose = verbose
         self.initial_value = initial_value
+        # A run whose objective stays above this has made things worse: the larger
+        # of the starting objective and the objective at zero coefficients.
+        self.reference_value = max(
+            initial_value, -np.inf if reference_value is None else reference_value
+        )
+        self.iterations_above = 0
         self.learning_rate = learning_rate
         self.callback = callback
         self.start = time.perf_counter()
@@ -187,20 +204,18 @@ class IterationLog:
                 f"[{self.solver_name}] iteration {n}: objective {value:.8e}, "
                 f"optimality {optimality:.3e}{step}, elapsed {elapsed:.3f}s"
             )
-        limit = EXPLOSION_FACTOR * max(self.initial_value, 1.0)
+        limit = EXPLOSION_FACTOR * max(self.reference_value, 1.0)
         if not np.isfinite(value) or value > limit:
-            lr = self.learning_rate if learning_rate is None else learning_rate
-            hint = (
-                f"learning_rate={lr:.3g} is too large for this problem; try "
-                f"learning_rate={lr / 10:.3g} (or 'auto')."
-                if lr is not None
-                else "check the data for extreme values."
+            self.fail(
+                f"the objective went from {self.initial_value:.6g} to {value:.6g}", learning_rate
             )
-            raise DivergenceError(
-                f"solver={self.solver_name!r} diverged at iteration {n}: the objective "
-                f"went from {self.initial_value:.6g} to {value:.6g}. {hint}",
-                history=self.history,
-                learning_rate=lr,
+        self.iterations_above = self.iterations_above + 1 if value > self.reference_value else 0
+        if self.iterations_above >= DIVERGENCE_PATIENCE:
+            self.fail(
+                f"the objective stayed above its value at the start "
+                f"({self.reference_value:.6g}) for {DIVERGENCE_PATIENCE} iterations "
+                f"(now {value:.6g})",
+                learning_rate,
             )
         if self.callback is None:
             return False
@@ -208,6 +223,23 @@ class IterationLog:
         stop = bool(self.callback(theta))
         self.callback_time += time.perf_counter() - started
         return stop
+
+    def fail(self, what, learning_rate=None):
+        """Raise :class:`DivergenceError`: ``what`` happened at the current iteration."""
+        lr = self.learning_rate if self.learning_rate is not None else learning_rate
+        hint = (
+            f"learning_rate={lr:.3g} is too large for this problem; try "
+            f"learning_rate={lr / 10:.3g} or smaller."
+            if lr is not None
+            else "Check the data for extreme values and scale the features."
+        )
+        if learning_rate is not None and lr is not None and learning_rate != lr:
+            hint += f" (The schedule had brought the step to {learning_rate:.3g}.)"
+        raise DivergenceError(
+            f"solver={self.solver_name!r} diverged at iteration {self.n_iter}: {what}. {hint}",
+            history=self.history,
+            learning_rate=lr,
+        )
 
     @property
     def n_iter(self):

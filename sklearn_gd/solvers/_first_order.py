@@ -79,11 +79,20 @@ class FirstOrderSolver(Solver):
             return min(AUTO_BATCH, n_samples)
         return min(int(batch_size), n_samples)
 
+    def _default_schedule(self, full_batch):
+        """The schedule used when the estimator's ``schedule`` is None."""
+        return self.default_schedule
+
+    def _auto_step_factor(self, full_batch):
+        """Factor applied to ``1 / L`` for ``learning_rate="auto"``."""
+        return 1.0
+
     def _learning_rate(self, learning_rate, objective, batch_size, rng):
         if learning_rate != "auto":
             return float(learning_rate)
         if self.auto_learning_rate is not None:
             return float(self.auto_learning_rate)
+        factor = self._auto_step_factor(batch_size >= objective.n_samples)
         if batch_size >= objective.n_samples:
             lipschitz = objective.lipschitz()
         else:
@@ -94,10 +103,16 @@ class FirstOrderSolver(Solver):
                 ).lipschitz()
                 for _ in range(3)
             )
-        return 1.0 / lipschitz if lipschitz > 0 else 1.0
+        return factor / lipschitz if 0 < lipschitz < np.inf else factor
 
     # ------------------------------------------------------------------ loop
-    def minimize(
+    def minimize(self, objective, theta0, **options):
+        # Overflow to inf/NaN is detected and reported as divergence by the loop
+        # (a non-finite objective or iterate), so NumPy need not warn about it.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._minimize(objective, theta0, **options)
+
+    def _minimize(
         self,
         objective,
         theta0,
@@ -118,7 +133,8 @@ class FirstOrderSolver(Solver):
         batch = self._batch_size(batch_size, n)
         full_batch = batch >= n
         schedule = make_schedule(
-            self.default_schedule if schedule is None else schedule, horizon=max_iter
+            self._default_schedule(full_batch) if schedule is None else schedule,
+            horizon=max_iter,
         )
         theta = np.array(theta0, dtype=np.float64)
         resumed = isinstance(initial_state, dict) and initial_state.get("solver") == self.name
@@ -132,7 +148,14 @@ class FirstOrderSolver(Solver):
         else:
             state, step, scale = self.init_state(theta), 0, 1.0
         lr = self._scheduled(schedule, step, eta0, scale)
-        log = IterationLog(self.name, verbose, objective.value(theta), lr, callback=callback)
+        log = IterationLog(
+            self.name,
+            verbose,
+            objective.value(theta),
+            eta0,
+            callback=callback,
+            reference_value=objective.value(np.zeros_like(theta)),
+        )
         best, stalled = np.inf, 0
         converged, optimality = False, np.inf
         optimality_name = "max |gradient mapping|" if full_batch else "objective change"
@@ -156,6 +179,8 @@ class FirstOrderSolver(Solver):
                         break
                 update, prox_step, state = self.update(grad, state, theta, lr, part)
                 theta = objective.prox(theta - update, prox_step)
+                if not np.all(np.isfinite(theta)):
+                    log.fail("the coefficients overflowed to infinity or NaN", lr)
             if not full_batch:
                 optimality = abs(best - epoch_value) if np.isfinite(best) else np.inf
             stop = log.record(epoch_value, optimality, lr, theta)
@@ -168,14 +193,14 @@ class FirstOrderSolver(Solver):
                 break
             if epoch_value < best - tol:
                 best, stalled = epoch_value, 0
-            elif not full_batch or schedule.on_plateau(scale) is not None:
+            elif not full_batch or self.stochastic or schedule.on_plateau(scale) is not None:
                 stalled += 1
             if stalled >= n_iter_no_change:
                 stalled = 0
                 new_scale = schedule.on_plateau(scale)
                 if new_scale is not None:
                     scale, best = new_scale, epoch_value
-                elif not full_batch:
+                elif not full_batch or self.stochastic:
                     converged = True
                     message = (
                         f"the objective improved by less than tol={tol:g} for "
@@ -183,6 +208,13 @@ class FirstOrderSolver(Solver):
                     )
                     break
             lr = self._scheduled(schedule, step, eta0, scale)
+        final_value = objective.value(theta)
+        if not np.isfinite(final_value) or final_value > log.reference_value:
+            log.fail(
+                f"it ended at an objective of {final_value:.6g}, above its value at the "
+                f"start ({log.reference_value:.6g})",
+                lr,
+            )
         return SolverResult(
             coef=theta,
             n_iter=max(log.n_iter, 1),

@@ -21,8 +21,9 @@ import numpy as np
 
 from ._base import IterationLog, Solver, SolverResult
 
-#: Halvings of the step tried by the backtracking before giving up.
-MAX_HALVINGS = 60
+#: Halvings of the step tried by the backtracking before giving up: enough to
+#: bring any float64 step (up to 1e308) below the smallest positive one.
+MAX_HALVINGS = 2100
 
 
 class ISTA(Solver):
@@ -45,7 +46,13 @@ class ISTA(Solver):
     def __init__(self, fista=True):
         self.fista = fista
 
-    def minimize(
+    def minimize(self, objective, theta0, **options):
+        # Overflow from a far too large first step is caught by the backtracking
+        # (a non-finite trial value is rejected), so NumPy need not warn about it.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._minimize(objective, theta0, **options)
+
+    def _minimize(
         self,
         objective,
         theta0,
@@ -80,6 +87,8 @@ class ISTA(Solver):
                 if f_next <= bound + eps_slack * abs(f_y):
                     break
                 step *= 0.5
+            else:
+                log.fail("the backtracking line search found no step that decreases the objective")
             optimality = float(np.max(np.abs(diff), initial=0.0)) / step
             value_next = f_next + objective.nonsmooth_value(x_next)
             if self.fista:

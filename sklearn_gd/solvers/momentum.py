@@ -22,6 +22,7 @@ iPiano). Full batch by default (``batch_size="auto"``); an integer
 
 from numbers import Real
 
+import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._first_order import FirstOrderSolver
@@ -50,14 +51,22 @@ class Momentum(FirstOrderSolver):
         self.nesterov = nesterov
 
     def init_state(self, theta):
-        # (previous iterate, previous gradient); None until the first step.
-        return (None, None)
+        # (previous iterate, previous gradient): no displacement yet, and a zero
+        # previous gradient, which gives PyTorch's first Nesterov step lr (1 + beta) g.
+        return (theta.copy(), np.zeros_like(theta))
 
     def update(self, grad, state, theta, learning_rate, objective):
         previous, previous_grad = state
-        step = learning_rate * grad
-        if previous is not None:
-            step -= self.momentum * (theta - previous)
-            if self.nesterov:
-                step += self.momentum * learning_rate * (grad - previous_grad)
+        step = learning_rate * grad - self.momentum * (theta - previous)
+        if self.nesterov:
+            step += self.momentum * learning_rate * (grad - previous_grad)
         return step, learning_rate, (theta.copy(), grad)
+
+    def _default_schedule(self, full_batch):
+        # Mini-batch gradients are noisy: the step must decay to converge.
+        return self.default_schedule if full_batch else "adaptive"
+
+    def _auto_step_factor(self, full_batch):
+        # Momentum amplifies a step by 1 / (1 - beta); with noisy mini-batch
+        # gradients that amplification must be paid for in the step size.
+        return 1.0 if full_batch else 1.0 - self.momentum
