@@ -1,5 +1,7 @@
 """Estimator layer: what the two classifiers share (labels, class weights, predict)."""
 
+from contextlib import contextmanager
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
@@ -7,6 +9,36 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 
 from ._estimator import GDLinearModel
+
+
+@contextmanager
+def _label_checks(*labels):
+    """Check labels quietly, and explain the error that labels of mixed types raise.
+
+    Whole-number labels beyond the integers (``1e200``) make scikit-learn's
+    ``type_of_target`` warn about an invalid cast before it calls them
+    continuous; and labels that cannot be sorted together (``"a"`` and ``1``)
+    make ``np.unique`` raise a bare ``'<' not supported``.
+    """
+    try:
+        with np.errstate(invalid="ignore", over="ignore"):
+            yield
+    except TypeError as exc:
+        kinds = sorted(
+            {
+                type(v).__name__
+                for part in labels
+                if part is not None
+                for v in np.asarray(part, dtype=object).ravel()
+            }
+        )
+        if len(kinds) < 2:
+            raise
+        raise TypeError(
+            f"y holds labels of mixed types ({', '.join(kinds)}), which cannot be "
+            "sorted into classes. Convert the labels to one type first, e.g. all to "
+            "strings with np.asarray(y).astype(str)."
+        ) from exc
 
 
 class GDLinearClassifier(ClassifierMixin, GDLinearModel):
@@ -19,29 +51,33 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
 
     def _encode_classes(self, y, sample_weight):
         """Set ``classes_``; return integer labels and the weights with class weights."""
-        check_classification_targets(y)
-        self.classes_, labels = np.unique(y, return_inverse=True)
+        with _label_checks(y):
+            check_classification_targets(y)
+            self.classes_, labels = np.unique(y, return_inverse=True)
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
                 f"data, but the data contains only one class: {self.classes_[0]!r}."
             )
         if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+            with _label_checks(y):
+                sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         return labels, sample_weight
 
     def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
         if not partial:
             return self._encode_classes(y, sample_weight)
         # partial_fit: the classes are given on the first call and fixed afterwards.
-        check_classification_targets(y)
-        if _check_partial_fit_first_call(self, classes) and self.classes_.shape[0] < 2:
+        with _label_checks(y, getattr(self, "classes_", classes)):
+            check_classification_targets(y)
+            first_call = _check_partial_fit_first_call(self, classes)
+            unknown = np.setdiff1d(y, self.classes_)
+        if first_call and self.classes_.shape[0] < 2:
             del self.classes_
             raise ValueError(
                 f"{type(self).__name__}.partial_fit needs at least 2 classes in "
                 f"classes=, got {list(classes)!r}."
             )
-        unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
             raise ValueError(
                 f"y holds labels {unknown.tolist()!r} that are not in the classes "
@@ -53,7 +89,8 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
                 "not supported by partial_fit; pass a dict of class weights."
             )
         if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+            with _label_checks(y):
+                sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         return np.searchsorted(self.classes_, y), sample_weight
 
     def decision_function(self, X):
@@ -86,7 +123,9 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         ndarray of shape (n_samples,)
             Predicted class labels, from ``classes_``.
         """
-        scores = self.decision_function(X)
+        # The class of the largest linear predictor; rows whose predictors
+        # overflow are compared relative to their largest (no ties at +inf).
+        scores = self._linear_predictor(X, relative=True)
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]

@@ -59,10 +59,11 @@ _SHARED_DOC = """
     schedule : None, str, Schedule or callable, default=None
         How the learning rate of ``gd``, ``sgd``, ``momentum``, ``adam`` and
         ``adamw`` changes with the epoch (or iteration) count ``t``: None for
-        the solver's default (``"constant"`` for ``gd`` and ``momentum``,
-        ``"adaptive"`` - divided by 5 on each plateau - for ``sgd``, ``adam``,
-        ``adamw``); a name (``"constant"``, ``"invscaling"``, ``"step"``,
-        ``"exponential"``, ``"cosine"``, ``"adaptive"``); a schedule object of
+        the solver's default (``"constant"`` for ``gd`` and full-batch
+        ``momentum``, ``"adaptive"`` - divided by 5 on each plateau - for
+        ``sgd``, ``adam``, ``adamw`` and mini-batch ``momentum``); a name
+        (``"constant"``, ``"invscaling"``, ``"step"``, ``"exponential"``,
+        ``"cosine"``, ``"adaptive"``); a schedule object of
         :mod:`sklearn_gd.schedules` with its parameters (searchable as
         ``schedule__<param>``), e.g. ``LinearWarmup(CosineAnnealing())``; or any
         callable ``t -> learning rate``. Ignored by ``ista`` (backtracking),
@@ -113,7 +114,7 @@ _HISTORY_DOC = """    n_iter_ : int
         ``partial_fit`` appends to it.
     loss_curve_ : list of float
         ``history_["objective"]`` as a list (as in ``MLPClassifier``).
-    validation_scores_ : ndarray of shape (n_iter_,) or None
+    validation_scores_ : ndarray of shape (`n_iter_`,) or None
         The score on the held-out data after each iteration or epoch with
         ``early_stopping=True``, else None.
     best_validation_score_ : float or None
@@ -187,9 +188,39 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    def __sklearn_is_fitted__(self):
+        # Fitted means a complete model: a failed fit leaves no coef_ (see _fit).
+        return hasattr(self, "coef_")
+
     # ---------------------------------------------------------------- fitting
+    def _fitted_state(self):
+        """The attributes fit sets: public ones ending in ``_`` and the solver state."""
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if (name.endswith("_") and not name.startswith("__")) or name == "_solver_state"
+        }
+
     def _fit(self, X, y, sample_weight, *, partial=False, classes=None):
-        """What ``fit`` and ``partial_fit`` share: validate, encode, solve, store."""
+        """What ``fit`` and ``partial_fit`` share: validate, encode, solve, store.
+
+        Never leaves a half-updated model: validation sets ``n_features_in_``
+        and ``classes_`` before the solver runs, so on any error (a
+        ``DivergenceError`` too) every fitted attribute is removed again. A
+        failed ``fit`` leaves the estimator unfitted; a failed ``partial_fit``
+        leaves it as it was before that call.
+        """
+        previous = self._fitted_state() if partial else {}
+        try:
+            return self._fit_unguarded(X, y, sample_weight, partial=partial, classes=classes)
+        except BaseException:
+            for name in self._fitted_state():
+                delattr(self, name)
+            for name, value in previous.items():
+                setattr(self, name, value)
+            raise
+
+    def _fit_unguarded(self, X, y, sample_weight, *, partial=False, classes=None):
         first_call = not (partial and hasattr(self, "coef_"))
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=first_call)
         targets, sample_weight = self._encode_targets(
@@ -232,6 +263,9 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         )
         if not np.all(np.isfinite(sample_weight)):
             raise ValueError("sample_weight must be finite; it contains NaN or infinity.")
+        largest = np.max(sample_weight, initial=0.0)
+        if largest > 0:  # the scale is free (see _run_solver); this keeps products finite
+            sample_weight = sample_weight / largest
         return X, y, sample_weight
 
     def _starting_point(self, objective, partial):
@@ -258,8 +292,13 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         ``best_validation_score_`` and the solver state resumed by
         ``warm_start`` and ``partial_fit``.
         """
-        if sample_weight.sum() <= 0:
+        # The objective divides by S = sum(s), so the weights' scale is free: divide
+        # them by their largest so that neither S nor 1 / S overflows (weights of
+        # 1e308 or 1e-320 are legal). Zero weights stay zero.
+        largest = np.max(sample_weight, initial=0.0)
+        if not largest > 0:
             raise ValueError("sample_weight must have a positive sum; all weights are zero.")
+        sample_weight = sample_weight / largest
         solver = resolve_solver(self.solver)
         solver._validate_params()
         schedule = None if self.schedule is None else make_schedule(self.schedule, self.max_iter)
@@ -377,13 +416,22 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             setattr(self, name, value)
 
     # -------------------------------------------------------------- predicting
-    def _linear_predictor(self, X):
+    def _linear_predictor(self, X, *, relative=False):
         """The linear predictor ``X @ coef_.T + intercept_``.
+
+        Samples far enough out give values beyond the floating-point range:
+        those are ``+inf`` or ``-inf`` with the right sign (never NaN, never a
+        warning). With ``relative=True`` and several outputs, such a row is
+        instead given relative to its largest value, ``z - max(z)`` computed
+        without overflow (its largest entry stays finite): what a softmax and an
+        argmax need, as both are unchanged by a shift of the row.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        relative : bool, default=False
+            Shift the rows that overflow by their largest value (see above).
 
         Returns
         -------
@@ -391,11 +439,33 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             One column per output; raveled when there is one output.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-        )
-        Z = np.asarray(X @ np.atleast_2d(self.coef_).T) + self.intercept_
+        # Finite samples near the largest float make scikit-learn's finiteness
+        # check (a sum) and the product overflow; both are legitimate here.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+            )
+            Z = np.asarray(X @ np.atleast_2d(self.coef_).T) + self.intercept_
+        overflowed = np.flatnonzero(~np.all(np.isfinite(Z), axis=1))
+        if overflowed.size:
+            Z[overflowed] = self._overflowing_rows(X[overflowed], relative)
         return Z.ravel() if Z.shape[1] == 1 else Z
+
+    def _overflowing_rows(self, X, relative):
+        """The linear predictor of rows whose product overflowed, without NaN.
+
+        Each row is divided by its largest magnitude ``m`` (a finite, positive
+        number), so that ``u = (x / m) @ coef_.T`` is finite; then ``m * u``
+        overflows to a signed infinity at worst, where ``x @ coef_.T`` could
+        give ``inf - inf``.
+        """
+        X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+        scale = np.max(np.abs(X), axis=1, keepdims=True)
+        U = (X / scale) @ np.atleast_2d(self.coef_).T
+        if relative and U.shape[1] > 1:
+            U = U - U.max(axis=1, keepdims=True)
+        with np.errstate(over="ignore"):
+            return U * scale + self.intercept_
 
 
 fit_context = _fit_context

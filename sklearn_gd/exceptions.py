@@ -8,6 +8,15 @@ class DivergenceError(ValueError):
     message names the learning rate used and suggests a smaller one. It is a
     ``ValueError`` because the cause is a parameter value.
 
+    Parameters
+    ----------
+    message : str
+        What diverged, where, and the learning rate to try instead.
+    history : dict of lists, default=None
+        The run's history up to the divergence.
+    learning_rate : float, default=None
+        The learning rate in use when the run diverged.
+
     Attributes
     ----------
     history : dict of lists or None

@@ -39,7 +39,7 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         + _HISTORY_DOC
         + """    n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
 
     Examples
@@ -143,7 +143,22 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         return SquaredLoss()
 
     def _target_matrix(self, targets, dtype):
-        return np.asarray(targets, dtype=dtype).reshape(-1, 1)
+        targets = np.asarray(targets)
+        # The objective sums s_i (y_i - z_i)^2 / 2 (weights at most 1): with
+        # |y| near sqrt(largest float) it is not finite even at zero coefficients.
+        # Refuse before the solver runs, with room for the residuals to grow.
+        limit = 1e-4 * np.sqrt(np.finfo(dtype).max / max(targets.shape[0], 1))
+        largest = float(np.max(np.abs(targets), initial=0.0))
+        if largest > limit:
+            raise ValueError(
+                f"The targets y are too large for least squares in {np.dtype(dtype).name}: "
+                f"max |y| = {largest:.3g} exceeds about {limit:.3g}, beyond which the "
+                "squared errors summed over the samples come too close to overflowing "
+                "floating point. Scale y first, "
+                "e.g. with sklearn.compose.TransformedTargetRegressor(regressor=..., "
+                "transformer=StandardScaler()), or divide it by a constant."
+            )
+        return targets.astype(dtype, copy=False).reshape(-1, 1)
 
     def _coef_attributes(self, C, d):
         attributes = super()._coef_attributes(C, d)

@@ -2,6 +2,7 @@
 
 import numpy as np
 from scipy.special import log_expit, logsumexp
+from sklearn.utils import _safe_indexing
 from sklearn.utils._available_if import available_if
 
 from ._classifier import GDLinearClassifier
@@ -45,7 +46,7 @@ class GDLogisticRegression(GDLinearClassifier):
         + _HISTORY_DOC
         + """    n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
 
     Examples
@@ -162,9 +163,28 @@ class GDLogisticRegression(GDLinearClassifier):
         Y[np.arange(labels.shape[0]), labels] = 1
         return Y
 
-    def _log_proba(self, scores):
+    def predict_log_proba(self, X):
+        """Logarithm of the probability of each class, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Log-probabilities; columns follow ``classes_``.
+        """
+        scores = self.decision_function(X)
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])
         # One-vs-rest: normalise sigmoid(z_k) across classes, in log space.
         log_p = log_expit(scores)
+        lost = np.flatnonzero(np.all(np.isneginf(log_p), axis=1))
+        if lost.size:
+            # Every score overflowed to -inf: sigmoid(z_k) = exp(z_k) there, so the
+            # normalised probabilities are a softmax of the scores, which only
+            # needs them relative to the largest.
+            log_p[lost] = self._linear_predictor(_safe_indexing(X, lost), relative=True)
         return log_p - logsumexp(log_p, axis=1, keepdims=True)

@@ -9,8 +9,9 @@ solver) to the learning rate of step :math:`t`.
 
 The estimators take ``schedule=`` as
 
-* ``None``: the solver's default (``"constant"`` for ``gd`` and ``momentum``,
-  ``"adaptive"`` for ``sgd``, ``adam`` and ``adamw``);
+* ``None``: the solver's default (``"constant"`` for ``gd`` and full-batch
+  ``momentum``, ``"adaptive"`` for ``sgd``, ``adam``, ``adamw`` and mini-batch
+  ``momentum``);
 * a name: ``"constant"``, ``"invscaling"``, ``"step"``, ``"exponential"``,
   ``"cosine"``, ``"adaptive"`` (that schedule with its default parameters);
 * a schedule object below, carrying its parameters (a plain parameter object,
@@ -66,18 +67,51 @@ class Schedule(BaseEstimator):
     _parameter_constraints: dict = {}
 
     def rate(self, step, eta0):
-        """The learning rate at step ``step`` (from 0) given the initial rate ``eta0``."""
+        """The learning rate at step ``step`` (from 0) given the initial rate ``eta0``.
+
+        Parameters
+        ----------
+        step : int
+            Completed iterations (full batch) or epochs (mini-batch), from 0.
+        eta0 : float
+            The initial learning rate (the estimator's ``learning_rate``).
+
+        Returns
+        -------
+        float
+            The learning rate of step ``step``.
+        """
         raise NotImplementedError
 
     def on_plateau(self, scale):
         """React to a plateau: the new multiplier of the rate, or None for no reaction.
 
-        ``scale`` is the current multiplier (1.0 at the start of training).
+        Parameters
+        ----------
+        scale : float
+            The current multiplier of the rate (1.0 at the start of training).
+
+        Returns
+        -------
+        float or None
+            The new multiplier, or None to let the solver stop (mini-batch) or
+            go on (full batch).
         """
         return None
 
     def with_horizon(self, n_steps):
-        """This schedule with its unset length (if any) set to ``n_steps``."""
+        """This schedule with its unset length (if any) set to ``n_steps``.
+
+        Parameters
+        ----------
+        n_steps : int
+            Total steps of the run (the estimator's ``max_iter``).
+
+        Returns
+        -------
+        Schedule
+            ``self`` when nothing is unset, else a copy with the length set.
+        """
         return self
 
 

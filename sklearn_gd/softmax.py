@@ -44,7 +44,7 @@ class GDSoftmaxClassifier(GDLinearClassifier):
         + _HISTORY_DOC
         + """    n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
 
     Examples
@@ -158,9 +158,17 @@ class GDSoftmaxClassifier(GDLinearClassifier):
 
     def _coef_attributes(self, C, d):
         # Adding one vector to every class's coefficients leaves the
-        # probabilities unchanged; report the representative whose class
-        # coefficients sum to zero (the penalised optimum already does for W).
-        return super()._coef_attributes(C - C.mean(axis=1, keepdims=True), d)
+        # probabilities unchanged, not the penalty: report the representative
+        # the objective prefers. Without L1 that is the one whose class
+        # coefficients sum to zero (any is as good for the unpenalised
+        # intercept and for alpha = 0: centre those too).
+        l1 = self.alpha * self.l1_ratio
+        if l1 == 0:
+            return super()._coef_attributes(C - C.mean(axis=1, keepdims=True), d)
+        C = C.copy()
+        C[d:] -= C[d:].mean(axis=1, keepdims=True)
+        C[:d] -= _best_shift(C[:d], l1, self.alpha * (1.0 - self.l1_ratio)).astype(C.dtype)
+        return super()._coef_attributes(C, d)
 
     def decision_function(self, X):
         """Class scores ``X @ coef_.T + intercept_``.
@@ -175,12 +183,56 @@ class GDSoftmaxClassifier(GDLinearClassifier):
         ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
             One column per class; for two classes, as scikit-learn's binary
             classifiers, the single score ``z_1 - z_0`` of ``classes_[1]``
-            (the log-odds, since ``p_1 = sigmoid(z_1 - z_0)``).
+            (the log-odds, since ``p_1 = sigmoid(z_1 - z_0)``). A sample whose
+            scores overflow the floating-point range gets them relative to its
+            largest (``z - max(z)``, the same probabilities) rather than as
+            infinities.
         """
-        scores = self._linear_predictor(X)
-        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+        scores = self._linear_predictor(X, relative=True)
+        if scores.shape[1] != 2:
+            return scores
+        with np.errstate(over="ignore"):  # two finite scores far apart: +-inf
+            return scores[:, 1] - scores[:, 0]
 
     def _log_proba(self, scores):
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])
-        return log_softmax(scores, axis=1)
+        with np.errstate(over="ignore"):  # z - max(z) below the float range: -inf
+            return log_softmax(scores, axis=1)
+
+
+def _best_shift(W, l1, l2):
+    """Per row of ``W`` (feature x class), the ``c`` minimising the penalty of ``W - c``.
+
+    That is ``l1 * sum_k |w_k - c| + l2 / 2 * sum_k (w_k - c) ** 2``, convex and
+    piecewise quadratic in ``c``, solved exactly: for pure L1 a median (0 when
+    0 is one, to keep the solver's zeros), else the stationary point on the
+    interval between two sorted ``w_k`` where the derivative changes sign.
+    Rows the shift would not improve beyond rounding are left alone (0).
+
+    Returns
+    -------
+    ndarray of shape (n_rows, 1)
+    """
+    W = np.asarray(W, dtype=np.float64)
+    n, k = W.shape
+    s = np.sort(W, axis=1)
+    rows = np.arange(n)
+    if l2 == 0:
+        c = np.clip(0.0, s[:, (k - 1) // 2], s[:, k // 2])
+    else:
+        total = W.sum(axis=1)
+        j = np.arange(k)
+        # derivative just right of the j-th smallest w_k (nondecreasing in j)
+        slope = l1 * (2 * (j + 1) - k) + l2 * (k * s - total[:, None])
+        J = np.count_nonzero(slope < 0, axis=1)
+        lower = np.where(J > 0, s[rows, np.maximum(J - 1, 0)], -np.inf)
+        upper = np.where(J < k, s[rows, np.minimum(J, k - 1)], np.inf)
+        c = np.clip((total - l1 * (2 * J - k) / l2) / k, lower, upper)
+
+    def penalty(V):
+        return l1 * np.abs(V).sum(axis=1) + 0.5 * l2 * (V * V).sum(axis=1)
+
+    before = penalty(W)
+    c = np.where(penalty(W - c[:, None]) < before - 1e-12 * before, c, 0.0)
+    return c[:, None]

@@ -27,17 +27,47 @@ SOLVERS = {
 
 
 def solvers_supporting_l1():
-    """Names of the solvers that handle the L1 part of the penalty."""
+    """Names of the solvers that handle the L1 part of the penalty.
+
+    Returns
+    -------
+    list of str
+        Keys of :data:`SOLVERS` whose solver has ``supports_l1``.
+    """
     return solvers_with("supports_l1")
 
 
 def solvers_with(capability):
-    """Names of the solvers whose class sets the capability attribute ``capability``."""
+    """Names of the solvers whose class sets the capability attribute ``capability``.
+
+    Parameters
+    ----------
+    capability : str
+        A capability attribute of :class:`Solver`: ``"supports_l1"``,
+        ``"stochastic"``, ``"supports_partial_fit"``, ``"reports_iterates"``
+        or ``"uses_schedule"``.
+
+    Returns
+    -------
+    list of str
+        Keys of :data:`SOLVERS`, in registry order.
+    """
     return [name for name, cls in SOLVERS.items() if getattr(cls, capability)]
 
 
 def resolve_solver(solver):
-    """A fresh solver object for a name or a solver object (never the caller's own)."""
+    """A fresh solver object for a name or a solver object (never the caller's own).
+
+    Parameters
+    ----------
+    solver : str or Solver
+        A key of :data:`SOLVERS`, or a solver object (which is cloned).
+
+    Returns
+    -------
+    Solver
+        A new solver object: the named solver with its defaults, or a clone.
+    """
     from sklearn.base import clone
 
     if isinstance(solver, str):

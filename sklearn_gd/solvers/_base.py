@@ -16,8 +16,8 @@ from ..exceptions import DivergenceError
 
 #: An objective above this multiple of ``max(F(theta0), 1)`` counts as exploding.
 EXPLOSION_FACTOR = 1e4
-#: Iterations in a row above the starting objective that count as diverging (the
-#: logistic losses grow only linearly, so an oscillating run never explodes).
+#: Iterations in a row above twice the starting objective that count as diverging
+#: (the logistic losses grow only linearly, so an oscillating run never explodes).
 DIVERGENCE_PATIENCE = 10
 
 
@@ -137,11 +137,24 @@ class Solver(BaseEstimator):
         initial_state : object or None
             The ``state`` of an earlier :class:`SolverResult` of the same solver
             to resume from (ignored by solvers that keep no state).
+
+        Returns
+        -------
+        SolverResult
+            The coefficients reached, the iteration count, whether the
+            stopping criterion was met, the history and the state to resume from.
         """
         raise NotImplementedError
 
     def check_objective(self, objective):
-        """Refuse, with a ValueError naming the solvers that can, what this one cannot do."""
+        """Refuse, with a ValueError naming the solvers that can, what this one cannot do.
+
+        Parameters
+        ----------
+        objective : Objective
+            The objective about to be minimised; a solver without
+            ``supports_l1`` refuses one with an L1 part.
+        """
         if objective.is_smooth or self.supports_l1:
             return
         from . import solvers_supporting_l1  # the registry; imported late on purpose
@@ -209,10 +222,11 @@ class IterationLog:
             self.fail(
                 f"the objective went from {self.initial_value:.6g} to {value:.6g}", learning_rate
             )
-        self.iterations_above = self.iterations_above + 1 if value > self.reference_value else 0
+        far_above = value > 2.0 * abs(self.reference_value) + 1e-12
+        self.iterations_above = self.iterations_above + 1 if far_above else 0
         if self.iterations_above >= DIVERGENCE_PATIENCE:
             self.fail(
-                f"the objective stayed above its value at the start "
+                f"the objective stayed above twice its value at the start "
                 f"({self.reference_value:.6g}) for {DIVERGENCE_PATIENCE} iterations "
                 f"(now {value:.6g})",
                 learning_rate,

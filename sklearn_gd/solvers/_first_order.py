@@ -79,6 +79,10 @@ class FirstOrderSolver(Solver):
             return min(AUTO_BATCH, n_samples)
         return min(int(batch_size), n_samples)
 
+    def minimizes(self, objective):
+        """Whether this rule's fixed point is the minimiser of ``objective``."""
+        return True
+
     def _default_schedule(self, full_batch):
         """The schedule used when the estimator's ``schedule`` is None."""
         return self.default_schedule
@@ -157,6 +161,9 @@ class FirstOrderSolver(Solver):
             reference_value=objective.value(np.zeros_like(theta)),
         )
         best, stalled = np.inf, 0
+        # Full batch: the best iterate seen (its objective is exact), returned
+        # only by a run that ends worse than it started.
+        best_theta, best_theta_value = theta, log.initial_value
         converged, optimality = False, np.inf
         optimality_name = "max |gradient mapping|" if full_batch else "objective change"
         message = f"reached max_iter={max_iter}"
@@ -177,6 +184,8 @@ class FirstOrderSolver(Solver):
                     optimality = float(np.max(np.abs(mapping), initial=0.0))
                     if optimality <= tol:
                         break
+                if full_batch and value < best_theta_value:
+                    best_theta, best_theta_value = theta, value
                 update, prox_step, state = self.update(grad, state, theta, lr, part)
                 theta = objective.prox(theta - update, prox_step)
                 if not np.all(np.isfinite(theta)):
@@ -209,7 +218,18 @@ class FirstOrderSolver(Solver):
                     break
             lr = self._scheduled(schedule, step, eta0, scale)
         final_value = objective.value(theta)
-        if not np.isfinite(final_value) or final_value > log.reference_value:
+        if full_batch and self.minimizes(objective) and final_value > best_theta_value:
+            if final_value > log.reference_value:
+                theta, final_value = best_theta, best_theta_value
+                converged = False
+                message = (
+                    f"it ended above its starting objective; returned the best iterate "
+                    f"seen (objective {best_theta_value:.6g}). A smaller learning_rate "
+                    f"than {eta0:.3g} should do better"
+                )
+        if not np.isfinite(final_value) or (
+            self.minimizes(objective) and final_value > log.reference_value
+        ):
             log.fail(
                 f"it ended at an objective of {final_value:.6g}, above its value at the "
                 f"start ({log.reference_value:.6g})",

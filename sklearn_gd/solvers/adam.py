@@ -64,6 +64,10 @@ class Adam(FirstOrderSolver):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
+    def minimizes(self, objective):
+        # AdamW's decoupled decay settles elsewhere when there is an L2 part.
+        return not (self._decoupled_decay and objective.penalty.l2 > 0)
+
     def init_state(self, theta):
         return (0, np.zeros_like(theta), np.zeros_like(theta))
 
@@ -90,8 +94,16 @@ class AdamW(Adam):
     decay ``theta -= learning_rate * alpha * (1 - l1_ratio) * w`` next to the
     adaptive step instead of through the gradient. For ``alpha > 0`` its
     solution is therefore deliberately not the minimiser of the objective the
-    other solvers minimise; at ``alpha = 0`` it is Adam. Parameters as
-    :class:`Adam`.
+    other solvers minimise; at ``alpha = 0`` it is Adam.
+
+    Parameters
+    ----------
+    beta_1 : float in [0, 1), default=0.9
+        Decay rate of the first-moment (mean) estimate.
+    beta_2 : float in [0, 1), default=0.999
+        Decay rate of the second-moment (uncentred variance) estimate.
+    epsilon : float > 0, default=1e-8
+        Added to the square root of the second moment for stability.
     """
 
     name = "adamw"

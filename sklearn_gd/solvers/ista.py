@@ -76,7 +76,8 @@ class ISTA(Solver):
         log = IterationLog(self.name, verbose, value_x, step, callback=callback)
         y, k = x.copy(), 1.0
         converged, optimality, message = False, np.inf, f"max_iter={max_iter}"
-        eps_slack = 16 * np.finfo(float).eps
+        # Rounding slack of the sufficient-decrease test, at the data's precision.
+        eps_slack = 16 * np.finfo(objective.Y.dtype).eps
         for _ in range(max_iter):
             f_y, g_y = objective.smooth_value_and_gradient(y)
             for _ in range(MAX_HALVINGS):
@@ -88,7 +89,10 @@ class ISTA(Solver):
                     break
                 step *= 0.5
             else:
-                log.fail("the backtracking line search found no step that decreases the objective")
+                # No step decreases the objective: the precision limit is reached.
+                log.record(value_x, optimality, step, x)
+                message = "the line search found no decrease (precision limit reached)"
+                break
             optimality = float(np.max(np.abs(diff), initial=0.0)) / step
             value_next = f_next + objective.nonsmooth_value(x_next)
             if self.fista:
