@@ -1,6 +1,10 @@
-"""Quick start: least squares by gradient descent, then a classifier in a pipeline.
+"""
+===========
+Quick start
+===========
 
-Run with ``python examples/quickstart.py``.
+Least squares by gradient descent, then a classifier in a pipeline: the two
+things most users do first. Run it with ``python examples/quickstart.py``.
 """
 
 import numpy as np
