@@ -54,26 +54,55 @@ class Design:
         One pass over ``X``; with one output it is a matrix-vector product
         (``gemv``), not a matrix product with a single column.
         """
+        C64 = C
         C = np.asarray(C, dtype=self.dtype)
         W = C[: self.n_features]
-        if W.shape[1] == 1:
-            Z = np.asarray(self.X @ W[:, 0]).reshape(-1, 1)
+        if self.dtype == np.float64:
+            Z = self._product(W)
         else:
-            Z = np.asarray(self.X @ W)
+            # Predictors beyond float32's range (huge features or steps) are
+            # returned in float64 instead of overflowing.
+            with np.errstate(over="ignore"):
+                Z = self._product(W)
+            if not np.all(np.isfinite(Z)) and np.all(np.isfinite(W)):
+                top = float(np.max(np.abs(W), initial=0.0))
+                power = 2.0 ** np.ceil(np.log2(top)) if top > 0 else 1.0
+                with np.errstate(over="ignore"):
+                    Z = self._product(W / self.dtype.type(power)).astype(np.float64) * power
+                C = np.asarray(C64, dtype=np.float64)
         if self.fit_intercept:
             Z += C[self.n_features]
         return Z
 
+    def _product(self, W):
+        """``X @ W``, a matrix-vector product when ``W`` has one column."""
+        if W.shape[1] == 1:
+            return np.asarray(self.X @ W[:, 0]).reshape(-1, 1)
+        return np.asarray(self.X @ W)
+
     def transpose_product(self, R):
-        """``[X.T @ R; sum(R, axis=0)]``, shape (n_dof, n_outputs): one pass over X."""
+        """``[X.T @ R; sum(R, axis=0)]``, shape (n_dof, n_outputs): one pass over X.
+
+        Below float64, ``R`` is first divided by a power of two (exactly) that
+        brings it within [-1, 1], and the result is returned in float64 times
+        that power: ``X.T @ R`` cannot overflow the narrower type.
+        """
         R = np.asarray(R, dtype=self.dtype)
-        G = np.empty((self.n_dof, R.shape[1]), dtype=self.dtype)
+        power = 1.0
+        if self.dtype != np.float64:
+            top = float(np.max(np.abs(R), initial=0.0))
+            if 1.0 < top < np.inf:
+                power = 2.0 ** np.ceil(np.log2(top))
+                R = R / self.dtype.type(power)
+        G = np.empty((self.n_dof, R.shape[1]), dtype=self.dtype if power == 1.0 else np.float64)
         if R.shape[1] == 1:
             G[: self.n_features, 0] = self.X.T @ R[:, 0]
         else:
             G[: self.n_features] = self.X.T @ R
         if self.fit_intercept:
             G[self.n_features] = R.sum(axis=0)
+        if power != 1.0:
+            G *= power
         return G
 
     def _row_blocks(self):
@@ -153,7 +182,13 @@ class Design:
         """Power iteration on ``[X 1].T diag(w) [X 1]`` from ``v``; (estimate, vector)."""
         estimate = 0.0
         for _ in range(n_iter):
-            Mv = self.transpose_product(w * self.linear_predictor(v)).astype(np.float64)
+            # Z is scaled to at most 1 before the second product, so that it
+            # cannot overflow in float32 (features of 1e20 and more).
+            Z = self.linear_predictor(v)
+            top = float(np.max(np.abs(Z), initial=0.0))
+            if top == 0.0 or not np.isfinite(top):
+                return 0.0, v
+            Mv = self.transpose_product(w * (Z / top)).astype(np.float64) * top
             new = float(np.vdot(v, Mv))
             norm = np.linalg.norm(Mv)
             if norm == 0.0:

@@ -15,7 +15,16 @@ loss                      :math:`\ell(y, z)` per sample   gradient in :math:`z`
 """
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax, softmax
+from scipy.special import expit, log_expit
+
+
+def _softmax(Z):
+    """Row-wise softmax; logit differences beyond the largest float give 0, silently."""
+    with np.errstate(over="ignore"):
+        E = Z - Z.max(axis=1, keepdims=True)
+        np.exp(E, out=E)
+    E /= E.sum(axis=1, keepdims=True)
+    return E
 
 
 class SquaredLoss:
@@ -63,20 +72,18 @@ class LogisticLoss:
     curvature_bound = 0.25
 
     def loss_gradient(self, Y, Z):
-        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): finite for any z, one exp
-        # and one log1p per entry, computed in place (no scipy round trips).
-        loss = np.abs(Z)
-        np.negative(loss, out=loss)
-        np.exp(loss, out=loss)
-        np.log1p(loss, out=loss)
-        loss += np.maximum(Z, 0)
-        loss -= Y * Z
-        grad = expit(Z)
-        grad -= Y
-        return (loss[:, 0] if loss.shape[1] == 1 else loss.sum(axis=1)), grad
+        return self.loss(Y, Z), expit(Z) - Y
 
     def loss(self, Y, Z):
-        return (-log_expit(-Z) - Y * Z).sum(axis=1)
+        # log(1 + e^z) - y z == -log_expit(-z) - y z, finite for any z. A sum
+        # over outputs beyond the largest float is +inf, as it should be.
+        loss = log_expit(-Z)
+        np.negative(loss, out=loss)
+        loss -= Y * Z
+        if loss.shape[1] == 1:
+            return loss[:, 0]
+        with np.errstate(over="ignore"):
+            return loss.sum(axis=1)
 
     def hessian_operator(self, Y, Z):
         P = expit(Z)
@@ -106,21 +113,29 @@ class MultinomialLoss:
     def loss_gradient(self, Y, Z):
         # -sum_k y_k log p_k = sum(y) * logsumexp(z) - y . z, with the row
         # maximum taken out before exponentiating (no overflow for any z).
-        top = Z.max(axis=1, keepdims=True)
-        E = Z - top
-        np.exp(E, out=E)
-        total = E.sum(axis=1, keepdims=True)
-        log_norm = (np.log(total) + top)[:, 0]
-        loss = Y.sum(axis=1) * log_norm - np.einsum("ij,ij->i", Y, Z)
-        E /= total
-        E -= Y
-        return loss, E
+        # In float64, rounded once to the dtype of Z (line searches compare
+        # the losses: one rounding per entry, not one per operation).
+        # Differences and values beyond the largest float are -inf / +inf
+        # (exp(-inf) = 0; a loss too large to represent is +inf), silently.
+        dtype = Z.dtype
+        Z = np.asarray(Z, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            top = Z.max(axis=1, keepdims=True)
+            E = Z - top
+            np.exp(E, out=E)
+            total = E.sum(axis=1, keepdims=True)
+            log_norm = (np.log(total) + top)[:, 0]
+            loss = Y.sum(axis=1) * log_norm - np.einsum("ij,ij->i", Y, Z)
+            E /= total
+            E -= Y
+            return loss.astype(dtype, copy=False), E.astype(dtype, copy=False)
 
     def loss(self, Y, Z):
-        return -(Y * log_softmax(Z, axis=1)).sum(axis=1)
+        # The same arithmetic as the fused method: equal values from both.
+        return self.loss_gradient(Y, Z)[0]
 
     def hessian_operator(self, Y, Z):
-        P = softmax(Z, axis=1)
+        P = _softmax(Z)
 
         def apply(dZ):
             PdZ = P * dZ
@@ -129,7 +144,7 @@ class MultinomialLoss:
         return apply
 
     def hessian_blocks(self, Y, Z):
-        P = softmax(Z, axis=1)
+        P = _softmax(Z)
         k = Z.shape[1]
         blocks = {}
         for a in range(k):

@@ -26,6 +26,10 @@ GRAM_ROWS_PER_DOF = 4
 GRAM_DOF_PER_EVALUATION = 25
 #: Evaluations from the Gram matrix between two exact ones (new anchors).
 GRAM_REANCHOR = 25
+#: A solver asking for curvature (a preconditioner, Hessian-vector products)
+#: gets the Gram matrix formed at once up to this many coefficient rows (it then
+#: costs at most about 20 evaluations); beyond, it is formed only when it pays.
+GRAM_AT_ONCE_DOF = 512
 
 
 class Objective:
@@ -222,7 +226,7 @@ class Objective:
         The loss curvature at ``theta`` is computed once, so each product costs
         one ``X @ V`` and one ``X.T @ R``.
         """
-        if self._quadratic:
+        if self._quadratic and (self._gram is not None or self.shape[0] <= GRAM_AT_ONCE_DOF):
             self._form_gram()  # the Hessian of a quadratic is its Gram matrix
             return self._quadratic_product
         Z = self._predictor(theta, self.coef_matrix(theta))
@@ -290,7 +294,8 @@ class Objective:
         preconditioner needs. It is computed on every ``k``-th row (a view, no
         copy) so that about ``max(max_rows, 4 n_dof)`` rows are read.
         """
-        if self._quadratic:  # the exact, constant Hessian block: the Gram matrix
+        if self._quadratic and (self._gram is not None or self.shape[0] <= GRAM_AT_ONCE_DOF):
+            # The exact, constant Hessian block: the Gram matrix.
             M = self.scale * self._form_gram()
             d = self.design.n_features
             M[np.arange(d), np.arange(d)] += self.penalty.l2

@@ -127,7 +127,7 @@ class LBFGS(Solver):
         if log.n_iter == 0:
             log.record(float(last["value"]), optimality)
         message = str(result.message)
-        if converged and precond is not None:
+        if optimality <= tol and precond is not None:
             message = f"max |gradient| <= tol={tol:g}"
         return SolverResult(
             coef=np.array(theta, dtype=np.float64),
