@@ -17,9 +17,7 @@ from sklearn_gd import (
 
 ESTIMATORS = [GDLinearRegression, GDLogisticRegression, GDSoftmaxClassifier]
 
-INSTANCES = [
-    cls(solver=solver) for cls in ESTIMATORS for solver in SOLVERS
-] + [
+INSTANCES = [cls(solver=solver) for cls in ESTIMATORS for solver in SOLVERS] + [
     GDLinearRegression(solver=Momentum(momentum=0.5, nesterov=True)),
     GDLogisticRegression(solver=Adam(beta_1=0.8)),
     GDSoftmaxClassifier(solver=Adam(beta_1=0.8)),

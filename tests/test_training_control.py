@@ -220,9 +220,33 @@ def test_early_stopping_split_is_stratified_and_reproducible():
 
 
 def test_early_stopping_needs_an_iterate_reporting_solver(regression):
+    from sklearn_gd.solvers import LBFGS
+
+    class Opaque(LBFGS):
+        """A solver that does not report its iterates."""
+
+        reports_iterates = False
+
     X, y = regression
-    with pytest.raises(ValueError, match=r"early_stopping.*gd, sgd, momentum, adam, adamw, ista"):
-        GDLinearRegression(solver="lbfgs", early_stopping=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"early_stopping.*gd, sgd, momentum, adam, adamw"):
+        GDLinearRegression(solver=Opaque(), early_stopping=True).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+def test_early_stopping_with_second_order_solvers_restores_the_best(solver):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 30))
+    y = (X[:, 0] + 2.0 * rng.normal(size=200) > 0).astype(int)
+    est = GDLogisticRegression(
+        solver=solver, alpha=0.0, early_stopping=True, n_iter_no_change=2, tol=1e-12
+    )
+    est.fit(X, y)
+    scores = np.asarray(est.validation_scores_)
+    assert len(scores) == est.n_iter_ >= 3
+    assert est.best_validation_score_ == scores.max()
+    # it stopped on the validation score, before the optimiser's own criterion
+    full = quiet_fit(GDLogisticRegression(solver=solver, alpha=0.0, tol=1e-12), X, y)
+    assert est.n_iter_ < full.n_iter_
 
 
 # --------------------------------------------------------------- partial_fit

@@ -46,6 +46,7 @@ class LBFGS(Solver):
     """
 
     name = "lbfgs"
+    reports_iterates = True
     _parameter_constraints = {
         "memory": [Interval(Integral, 1, None, closed="left")],
         "max_line_search": [Interval(Integral, 1, None, closed="left")],
@@ -57,14 +58,14 @@ class LBFGS(Solver):
         self.max_line_search = max_line_search
         self.precondition = precondition
 
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
         self.check_objective(objective)
         theta0 = np.array(theta0, dtype=np.float64)
         value0, grad0 = objective.smooth_value_and_gradient(theta0)
         optimality = float(np.max(np.abs(grad0), initial=0.0))
-        log = IterationLog(self.name, verbose, value0)
+        log = IterationLog(self.name, verbose, value0, callback=callback)
         if optimality <= tol:
-            log.record(value0, optimality)
+            log.record(value0, optimality, theta=theta0)
             return SolverResult(
                 coef=theta0,
                 n_iter=1,
@@ -100,9 +101,13 @@ class LBFGS(Solver):
                 fun(u)
             return last["theta"], float(np.max(np.abs(last["grad"]), initial=0.0))
 
-        def callback(intermediate_result):
-            _, optimality = at(intermediate_result.x)
-            log.record(float(intermediate_result.fun), optimality)
+        stopped = []
+
+        def on_iteration(intermediate_result):
+            theta, optimality = at(intermediate_result.x)
+            if log.record(float(intermediate_result.fun), optimality, theta=theta):
+                stopped.append(True)  # a callback (e.g. early stopping) asked to stop
+                raise StopIteration
             if precond is not None and optimality <= tol:
                 raise StopIteration
 
@@ -111,7 +116,7 @@ class LBFGS(Solver):
             u0,
             method="L-BFGS-B",
             jac=True,
-            callback=callback,
+            callback=on_iteration,
             options={
                 "maxiter": max_iter,
                 "maxls": self.max_line_search,
@@ -129,6 +134,8 @@ class LBFGS(Solver):
         message = str(result.message)
         if optimality <= tol and precond is not None:
             message = f"max |gradient| <= tol={tol:g}"
+        if stopped:
+            converged, message = True, "stopped by a callback (e.g. early stopping)"
         return SolverResult(
             coef=np.array(theta, dtype=np.float64),
             n_iter=max(int(result.nit), log.n_iter, 1),

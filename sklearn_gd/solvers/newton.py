@@ -62,6 +62,7 @@ class Newton(Solver):
     """
 
     name = "newton"
+    reports_iterates = True
     _parameter_constraints = {
         "inner_solver": [StrOptions({"auto", "cholesky", "cg"})],
         "max_cholesky_coef": [Interval(Integral, 1, None, closed="left")],
@@ -107,11 +108,11 @@ class Newton(Solver):
         direction, _ = cg(operator, -grad, rtol=min(0.5, np.sqrt(grad_norm)), maxiter=200, M=M)
         return direction
 
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
         self.check_objective(objective)
         theta = np.array(theta0, dtype=np.float64)
         value, grad = objective.smooth_value_and_gradient(theta)
-        log = IterationLog(self.name, verbose, value)
+        log = IterationLog(self.name, verbose, value, callback=callback)
         optimality = float(np.max(np.abs(grad), initial=0.0))
         converged = optimality <= tol
         message = f"max |gradient| <= tol={tol:g}" if converged else f"max_iter={max_iter}"
@@ -132,16 +133,19 @@ class Newton(Solver):
                     break
                 step *= 0.5
             else:
-                log.record(value, optimality)
+                log.record(value, optimality, theta=theta)
                 message = "the line search found no decrease (precision limit reached)"
                 break
             theta, value, grad = candidate, new_value, new_grad
             optimality = float(np.max(np.abs(grad), initial=0.0))
-            log.record(value, optimality)
+            stop = log.record(value, optimality, theta=theta)
             if optimality <= tol:
                 converged, message = True, f"max |gradient| <= tol={tol:g}"
+            elif stop:
+                converged, message = True, "stopped by a callback (e.g. early stopping)"
+                break
         if log.n_iter == 0:
-            log.record(value, optimality)
+            log.record(value, optimality, theta=theta)
         return SolverResult(
             coef=theta,
             n_iter=log.n_iter,
