@@ -76,9 +76,8 @@ _SHARED_DOC = """
         Hold out ``validation_fraction`` of the training data (stratified for
         the classifiers), score the model on it (``score``: R^2 or accuracy)
         after every iteration or epoch, stop once it has not improved by ``tol``
-        for ``n_iter_no_change`` of them, and keep the best coefficients. Needs
-        a solver that reports its iterates: ``gd``, ``sgd``, ``momentum``,
-        ``adam``, ``adamw``, ``ista``. Not used by ``partial_fit``.
+        for ``n_iter_no_change`` of them, and keep the best coefficients. Works
+        with every solver. Not used by ``partial_fit``.
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int >= 1, default=5
