@@ -3,10 +3,9 @@
 import numpy as np
 from scipy.special import log_expit, logsumexp
 from sklearn.utils import _safe_indexing
-from sklearn.utils._available_if import available_if
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _HISTORY_DOC, _SHARED_DOC, fit_context
+from ._estimator import _HISTORY_DOC, _SHARED_DOC
 from ._loss import LogisticLoss
 
 
@@ -61,96 +60,6 @@ class GDLogisticRegression(GDLinearClassifier):
     True
     """
     )
-
-    def __init__(
-        self,
-        *,
-        solver="lbfgs",
-        alpha=1e-4,
-        l1_ratio=0.0,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-4,
-        learning_rate="auto",
-        schedule=None,
-        batch_size="auto",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        random_state=None,
-        verbose=0,
-        warm_start=False,
-        class_weight=None,
-    ):
-        super().__init__(
-            solver=solver,
-            alpha=alpha,
-            l1_ratio=l1_ratio,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            learning_rate=learning_rate,
-            schedule=schedule,
-            batch_size=batch_size,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            random_state=random_state,
-            verbose=verbose,
-            warm_start=warm_start,
-        )
-        self.class_weight = class_weight
-
-    @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 stays float32.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; an integer weight equals repeating the row.
-
-        Returns
-        -------
-        self : GDLogisticRegression
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight)
-
-    @available_if(GDLinearClassifier._check_partial_fit)
-    @fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One pass (epoch) over ``X``, continuing from the previous calls.
-
-        For the solvers that keep a state between passes (``sgd``,
-        ``momentum``, ``adam``, ``adamw``); other solvers have no
-        ``partial_fit``. The optimiser state (momentum buffers, Adam's moments
-        and step count, the schedule's step count) is kept between calls; the
-        ``"auto"`` learning rate is fixed on the first call. ``early_stopping``
-        does not apply.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A block of training data; later calls must have the same features.
-        y : array-like of shape (n_samples,)
-            Class labels, all from ``classes``.
-        classes : array-like of shape (n_classes,), default=None
-            Every class of the whole data set. Required on the first call
-            (unless the estimator was fitted before); ignored afterwards.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights.
-
-        Returns
-        -------
-        self : GDLogisticRegression
-            The updated estimator.
-        """
-        return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     def _loss(self):
         return LogisticLoss()
