@@ -6,6 +6,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._available_if import available_if
 
 from ._classifier import GDLinearClassifier
+from ._dask import is_dask_collection
 from ._estimator import _HISTORY_DOC, _SHARED_DOC, fit_context
 from ._loss import LogisticLoss
 
@@ -176,6 +177,8 @@ class GDLogisticRegression(GDLinearClassifier):
         ndarray of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
+        if is_dask_collection(X):
+            return self._dask_map("predict_log_proba", X)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])
