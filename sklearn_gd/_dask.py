@@ -137,9 +137,10 @@ class DaskDesign:
         """
         dask, _ = require_dask()
         shared = [dask.delayed(b) if isinstance(b, np.ndarray) else b for b in broadcast]
+        chunks = zip(self.blocks(), *aligned, strict=True)
         parts = [
-            dask.delayed(func)(*chunks, *shared, **static)
-            for chunks, size in zip(zip(self.blocks(), *aligned), self.row_chunks, strict=True)
+            dask.delayed(func)(*chunk, *shared, **static)
+            for chunk, size in zip(chunks, self.row_chunks, strict=True)
             if size > 0
         ]
         return dask.compute(dask.delayed(_total)(parts))[0]

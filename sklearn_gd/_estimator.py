@@ -6,8 +6,8 @@ here; the mathematics lives below (objective, solvers). An estimator never
 branches on its solver's name: it reads the solver's capability attributes.
 """
 
-import warnings
 import functools
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
