@@ -209,6 +209,14 @@ class DaskObjective(Objective):
         self.shape = (design.n_dof, int(Y.shape[1]))
         self.n_coef = self.shape[0] * self.shape[1]
         self.n_samples = design.n_samples
+        dask, _ = require_dask()
+        # The encoded targets and the weights (a few columns per sample) are
+        # computed once and kept on the workers; X is read afresh each time.
+        Y, sample_weight = dask.persist(
+            Y.rechunk((design.row_chunks, (self.shape[1],))),
+            sample_weight.rechunk((design.row_chunks,)),
+        )
+        self._persisted = (Y, sample_weight)  # holds the results on the workers
         self._Y_blocks = design.aligned(Y)
         self._s_blocks = design.aligned(sample_weight)
         self._quadratic = False
