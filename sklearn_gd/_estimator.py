@@ -254,11 +254,12 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         mini_batch = not getattr(solver, "full_batch_default", True) or (
             self.batch_size != "auto" and getattr(solver, "uses_batch_size", False)
         )
-        if mini_batch:
+        if mini_batch and not getattr(solver, "supports_partial_fit", False):
             raise ValueError(
                 f"solver={solver.name!r} with batch_size={self.batch_size!r} draws "
-                "mini-batches, which is not supported on dask arrays yet. Use a full-batch "
-                "solver (gd, momentum, lbfgs, newton, ista) with batch_size='auto'."
+                "mini-batches but cannot resume between chunks; on dask arrays use a "
+                "full-batch solver (gd, momentum, lbfgs, newton, ista) or one of: "
+                f"{', '.join(solvers_with('supports_partial_fit'))}."
             )
         if self.early_stopping:
             raise ValueError("early_stopping=True is not supported on dask arrays.")
@@ -295,6 +296,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         self.n_features_in_ = d
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
+        raw_weights = weights  # before class weights (partial_fit applies those)
         if hasattr(self, "_encode_classes"):
             classes = np.unique(da.unique(y).compute())
             self._encode_classes(classes, np.ones(classes.shape[0]))  # sets classes_, checks
@@ -313,6 +315,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if y.dtype.kind not in "biuf":
                 raise ValueError(f"y must hold numbers; its dtype is {y.dtype}.")
             targets = y
+        if mini_batch:
+            return self._fit_dask_chunks(X, y, raw_weights)
         dtype = X.dtype
         k = self._target_matrix(np.zeros(0, dtype=targets.dtype), dtype).shape[1]
         Y = targets.map_blocks(
@@ -339,6 +343,60 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
 
         C = self._run_solver(X, y, Y, None, self._loss(), make_objective=make_objective)
         self._set_coef(C, d)
+        return self
+
+    def _fit_dask_chunks(self, X, y, weights):
+        """Mini-batch solvers on dask arrays: epochs of ``partial_fit`` passes over chunks.
+
+        Each epoch visits the row chunks in an order drawn from
+        ``random_state`` and makes one ``partial_fit`` pass over each (the chunk
+        is computed and brought to this process, one at a time; never the whole
+        of ``X``). The run stops when the mean objective of an epoch has not
+        improved on the best by more than ``tol`` for ``n_iter_no_change``
+        epochs, or after ``max_iter`` epochs. ``n_iter_`` and ``history_``
+        count chunk passes.
+        """
+        dask, _ = require_dask()
+        if isinstance(getattr(self, "class_weight", None), str):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is not supported with mini-batch "
+                "solvers on dask arrays; pass a dict of class weights."
+            )
+        classes = getattr(self, "classes_", None)
+        keep = self.warm_start and hasattr(self, "coef_")
+        if not keep:
+            for name in self._fitted_state():
+                if name not in ("n_features_in_", "classes_"):
+                    delattr(self, name)
+        rng = check_random_state(self.random_state)
+        chunks = X.chunks[0]
+        X_blocks = X.to_delayed().ravel()
+        y_blocks = y.rechunk((chunks,)).to_delayed().ravel()
+        w_blocks = weights.rechunk((chunks,)).to_delayed().ravel()
+        nonempty = [i for i, size in enumerate(chunks) if size > 0]
+        weight_sum = max(float(weights.sum().compute()), 1e-300)
+        best, stale, converged = np.inf, 0, False
+        for _ in range(self.max_iter):
+            values = []
+            for i in rng.permutation(nonempty):
+                Xc, yc, wc = dask.compute(X_blocks[i], y_blocks[i], w_blocks[i])
+                self._fit_unguarded(Xc, yc, wc, partial=True, classes=classes)
+                values.append(self.history_["objective"][-1] * wc.sum())
+            total = float(np.sum(values)) / weight_sum
+            if total < best - self.tol:
+                best, stale = total, 0
+            else:
+                stale += 1
+                if stale >= self.n_iter_no_change:
+                    converged = True
+                    break
+        if not converged:
+            warnings.warn(
+                f"solver={self.solver!r} did not converge within max_iter={self.max_iter} "
+                "epochs over the dask chunks. Increase max_iter, scale the data or raise tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
         return self
 
     def _dask_map(self, method, X):
