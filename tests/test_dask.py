@@ -213,3 +213,26 @@ def test_package_imports_without_dask():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "(2,)" in out.stdout
+
+
+def test_dask_ml_incremental_wraps_a_stochastic_estimator(client):
+    from dask_ml.wrappers import Incremental
+
+    X, y = _data("binary")
+    Xd, yd = da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100)
+    inc = Incremental(GDLogisticRegression(solver="sgd", random_state=0), scoring="accuracy")
+    inc.fit(Xd, yd, classes=["no", "yes"])
+    assert inc.estimator_.n_iter_ == 4  # one partial_fit pass per chunk
+    predictions = inc.predict(Xd)
+    assert isinstance(predictions, da.Array)
+    assert inc.score(Xd, yd) > 0.9
+
+
+def test_dask_ml_grid_search(client):
+    from dask_ml.model_selection import GridSearchCV
+
+    X, y = _data("multiclass")
+    search = GridSearchCV(GDSoftmaxClassifier(solver="lbfgs"), {"alpha": [1e-3, 1.0]}, cv=3)
+    search.fit(X, y)
+    assert search.best_params_ == {"alpha": 1e-3}
+    assert search.best_score_ > 0.8
