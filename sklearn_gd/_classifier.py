@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 
+from ._dask import is_dask_collection
 from ._estimator import GDLinearModel, fit_context
 
 
@@ -199,6 +200,8 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
             regression), the score of ``classes_[1]``; otherwise one column per
             class.
         """
+        if is_dask_collection(X):
+            return self._dask_map("decision_function", X)
         return self._linear_predictor(X)
 
     def predict(self, X):
@@ -214,6 +217,8 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         ndarray of shape (n_samples,)
             Predicted class labels, from ``classes_``.
         """
+        if is_dask_collection(X):
+            return self._dask_map("predict", X)
         # The class of the largest linear predictor; rows whose predictors
         # overflow are compared relative to their largest (no ties at +inf).
         scores = self._linear_predictor(X, relative=True)
@@ -234,6 +239,8 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         ndarray of shape (n_samples, n_classes)
             Rows sum to 1; columns follow ``classes_``.
         """
+        if is_dask_collection(X):
+            return self._dask_map("predict_proba", X)
         return np.exp(self.predict_log_proba(X))
 
     def predict_log_proba(self, X):
@@ -249,4 +256,6 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         ndarray of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
+        if is_dask_collection(X):
+            return self._dask_map("predict_log_proba", X)
         return self._log_proba(self.decision_function(X))

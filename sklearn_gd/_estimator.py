@@ -6,6 +6,7 @@ here; the mathematics lives below (objective, solvers). An estimator never
 branches on its solver's name: it reads the solver's capability attributes.
 """
 
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -16,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._dask import DaskDesign, DaskObjective, is_dask_collection, require_dask
 from ._data import Design
 from ._objective import Objective
 from ._penalty import ElasticNetPenalty
@@ -220,6 +222,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             raise
 
     def _fit_unguarded(self, X, y, sample_weight, *, partial=False, classes=None):
+        if is_dask_collection(X) or is_dask_collection(y):
+            return self._fit_dask(X, y, sample_weight, partial=partial)
         first_call = not (partial and hasattr(self, "coef_"))
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=first_call)
         targets, sample_weight = self._encode_targets(
@@ -229,6 +233,193 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         C = self._run_solver(X, y, Y, sample_weight, self._loss(), partial=partial)
         self._set_coef(C, X.shape[1])
         return self
+
+    # ------------------------------------------------------------------- dask
+    def _fit_dask(self, X, y, sample_weight, *, partial=False):
+        """Fit on dask arrays: validated and encoded lazily, solved by map-reduce.
+
+        ``X`` is never gathered: its dtype, shape and chunks are checked without
+        computing it, the labels are encoded chunk by chunk, and one pass over
+        the data checks finiteness and sums the weights. The objective is a
+        :class:`~sklearn_gd._dask.DaskObjective` (full-batch solvers only).
+        """
+        dask, da = require_dask()
+        if partial:
+            raise ValueError(
+                "partial_fit does not take dask arrays: call it on one chunk at a time "
+                "(e.g. X.blocks[i].compute()), or wrap the estimator in "
+                "dask_ml.wrappers.Incremental, or use fit on the dask arrays."
+            )
+        solver = resolve_solver(self.solver)
+        mini_batch = not getattr(solver, "full_batch_default", True) or (
+            self.batch_size != "auto" and getattr(solver, "uses_batch_size", False)
+        )
+        if mini_batch and not getattr(solver, "supports_partial_fit", False):
+            raise ValueError(
+                f"solver={solver.name!r} with batch_size={self.batch_size!r} draws "
+                "mini-batches but cannot resume between chunks; on dask arrays use a "
+                "full-batch solver (gd, momentum, lbfgs, newton, ista) or one of: "
+                f"{', '.join(solvers_with('supports_partial_fit'))}."
+            )
+        if self.early_stopping:
+            raise ValueError("early_stopping=True is not supported on dask arrays.")
+        X = da.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D dask array X, got {X.ndim} dimension(s).")
+        if any(np.isnan(n) for n in X.shape):
+            raise ValueError(
+                "X has unknown chunk sizes; call X.compute_chunk_sizes() (or build it "
+                "with known chunks) before fit."
+            )
+        if X.dtype not in (np.float32, np.float64):
+            if X.dtype.kind not in "biu":
+                raise ValueError(f"X must hold numbers; its dtype is {X.dtype}.")
+            X = X.astype(np.float64)
+        n, d = (int(k) for k in X.shape)
+        if n < 1 or d < 1:
+            raise ValueError(f"X of shape {X.shape} has no samples or no features.")
+        if X.numblocks[1] > 1:
+            X = X.rechunk({1: -1})
+        y = da.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1 or y.shape[0] != n:
+            raise ValueError(f"y of shape {y.shape} does not match X of shape {X.shape}.")
+        y = y.rechunk((X.chunks[0],))
+        if sample_weight is None:
+            weights = da.ones(n, chunks=(X.chunks[0],), dtype=np.float64)
+        else:
+            weights = da.asarray(sample_weight).astype(np.float64)
+            if weights.shape != (n,):
+                raise ValueError(f"sample_weight of shape {weights.shape} does not match n={n}.")
+            weights = weights.rechunk((X.chunks[0],))
+        self.n_features_in_ = d
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        raw_weights = weights  # before class weights (partial_fit applies those)
+        if hasattr(self, "_encode_classes"):
+            classes = np.unique(da.unique(y).compute())
+            self._encode_classes(classes, np.ones(classes.shape[0]))  # sets classes_, checks
+            targets = y.map_blocks(functools.partial(_searchsorted, self.classes_), dtype=np.intp)
+            if self.class_weight is not None:
+                k = self.classes_.shape[0]
+                if isinstance(self.class_weight, str):  # "balanced"
+                    counts = da.bincount(targets, minlength=k).compute()
+                    per_class = n / (k * np.maximum(counts, 1))
+                else:
+                    per_class = np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
+                weights = weights * targets.map_blocks(
+                    functools.partial(_take, per_class.astype(np.float64)), dtype=np.float64
+                )
+        else:
+            if y.dtype.kind not in "biuf":
+                raise ValueError(f"y must hold numbers; its dtype is {y.dtype}.")
+            targets = y
+        if mini_batch:
+            return self._fit_dask_chunks(X, y, raw_weights)
+        dtype = X.dtype
+        k = self._target_matrix(np.zeros(0, dtype=targets.dtype), dtype).shape[1]
+        Y = targets.map_blocks(
+            self._target_matrix, dtype, dtype=dtype, chunks=(y.chunks[0], (k,)), new_axis=1
+        )
+        largest, total, smallest, finite = dask.compute(
+            weights.max(),
+            weights.sum(),
+            weights.min(),
+            da.isfinite(X).all() & da.isfinite(Y).all() & da.isfinite(weights).all(),
+        )
+        if not finite:
+            raise ValueError("X, y and sample_weight must be finite; they contain NaN or inf.")
+        if smallest < 0:
+            raise ValueError("sample_weight must be non-negative.")
+        if not largest > 0:
+            raise ValueError("sample_weight must have a positive sum; all weights are zero.")
+        weights = weights / largest
+        weight_sum = float(total) / float(largest)
+
+        def make_objective(penalty):
+            design = DaskDesign(X, self.fit_intercept)
+            return DaskObjective(design, self._loss(), Y, weights, penalty, weight_sum)
+
+        C = self._run_solver(X, y, Y, None, self._loss(), make_objective=make_objective)
+        self._set_coef(C, d)
+        return self
+
+    def _fit_dask_chunks(self, X, y, weights):
+        """Mini-batch solvers on dask arrays: epochs of ``partial_fit`` passes over chunks.
+
+        Each epoch visits the row chunks in an order drawn from
+        ``random_state`` and makes one ``partial_fit`` pass over each (the chunk
+        is computed and brought to this process, one at a time; never the whole
+        of ``X``). The run stops when the mean objective of an epoch has not
+        improved on the best by more than ``tol`` for ``n_iter_no_change``
+        epochs, or after ``max_iter`` epochs. ``n_iter_`` and ``history_``
+        count chunk passes.
+        """
+        dask, _ = require_dask()
+        if isinstance(getattr(self, "class_weight", None), str):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is not supported with mini-batch "
+                "solvers on dask arrays; pass a dict of class weights."
+            )
+        classes = getattr(self, "classes_", None)
+        keep = self.warm_start and hasattr(self, "coef_")
+        if not keep:
+            for name in self._fitted_state():
+                if name not in ("n_features_in_", "classes_"):
+                    delattr(self, name)
+        rng = check_random_state(self.random_state)
+        chunks = X.chunks[0]
+        X_blocks = X.to_delayed().ravel()
+        y_blocks = y.rechunk((chunks,)).to_delayed().ravel()
+        w_blocks = weights.rechunk((chunks,)).to_delayed().ravel()
+        nonempty = [i for i, size in enumerate(chunks) if size > 0]
+        weight_sum = max(float(weights.sum().compute()), 1e-300)
+        best, stale, converged = np.inf, 0, False
+        for _ in range(self.max_iter):
+            values = []
+            for i in rng.permutation(nonempty):
+                Xc, yc, wc = dask.compute(X_blocks[i], y_blocks[i], w_blocks[i])
+                self._fit_unguarded(Xc, yc, wc, partial=True, classes=classes)
+                values.append(self.history_["objective"][-1] * wc.sum())
+            total = float(np.sum(values)) / weight_sum
+            if total < best - self.tol:
+                best, stale = total, 0
+            else:
+                stale += 1
+                if stale >= self.n_iter_no_change:
+                    converged = True
+                    break
+        if not converged:
+            warnings.warn(
+                f"solver={self.solver!r} did not converge within max_iter={self.max_iter} "
+                "epochs over the dask chunks. Increase max_iter, scale the data or raise tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return self
+
+    def _dask_map(self, method, X):
+        """``method`` (a prediction method's name) applied lazily to each row chunk."""
+        _, da = require_dask()
+        check_is_fitted(self)
+        X = da.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has shape {X.shape}, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        if X.numblocks[1] > 1:
+            X = X.rechunk({1: -1})
+        func = getattr(self, method)
+        probe = np.zeros((1, X.shape[1]), dtype=X.dtype if X.dtype.kind == "f" else np.float64)
+        sample = np.asarray(func(probe))
+        meta = np.empty((0,) * sample.ndim, dtype=sample.dtype)
+        if sample.ndim == 1:
+            return X.map_blocks(func, drop_axis=1, dtype=sample.dtype, meta=meta)
+        return X.map_blocks(
+            func, chunks=(X.chunks[0], (sample.shape[1],)), dtype=sample.dtype, meta=meta
+        )
 
     def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
         """The targets the loss sees and the sample weights (classifiers override)."""
@@ -283,21 +474,23 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             return W
         return np.vstack([W, np.atleast_1d(self.intercept_)[None, :]])
 
-    def _run_solver(self, X, y, Y, sample_weight, loss, *, partial=False):
+    def _run_solver(self, X, y, Y, sample_weight, loss, *, partial=False, make_objective=None):
         """Build the objective, run the solver, return the (n_dof, k) coefficients.
 
         Also sets the fitted attributes that describe the run: ``n_iter_``,
         ``history_``, ``loss_curve_``, ``validation_scores_``,
         ``best_validation_score_`` and the solver state resumed by
-        ``warm_start`` and ``partial_fit``.
+        ``warm_start`` and ``partial_fit``. ``make_objective(penalty)``, when
+        given, builds the objective instead (dask input: see :meth:`_fit_dask`).
         """
-        # The objective divides by S = sum(s), so the weights' scale is free: divide
-        # them by their largest so that neither S nor 1 / S overflows (weights of
-        # 1e308 or 1e-320 are legal). Zero weights stay zero.
-        largest = np.max(sample_weight, initial=0.0)
-        if not largest > 0:
-            raise ValueError("sample_weight must have a positive sum; all weights are zero.")
-        sample_weight = sample_weight / largest
+        if make_objective is None:
+            # The objective divides by S = sum(s), so the weights' scale is free: divide
+            # them by their largest so that neither S nor 1 / S overflows (weights of
+            # 1e308 or 1e-320 are legal). Zero weights stay zero.
+            largest = np.max(sample_weight, initial=0.0)
+            if not largest > 0:
+                raise ValueError("sample_weight must have a positive sum; all weights are zero.")
+            sample_weight = sample_weight / largest
         solver = resolve_solver(self.solver)
         solver._validate_params()
         schedule = None if self.schedule is None else make_schedule(self.schedule, self.max_iter)
@@ -319,9 +512,11 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 stratify=is_classifier(self),
                 random_state=random_state,
             )
-        design = Design(X, self.fit_intercept)
         penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
-        objective = Objective(design, loss, Y, sample_weight, penalty)
+        if make_objective is None:
+            objective = Objective(Design(X, self.fit_intercept), loss, Y, sample_weight, penalty)
+        else:
+            objective = make_objective(penalty)
         solver.check_objective(objective)
         d, dtype = X.shape[1], X.dtype
 
@@ -468,3 +663,13 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
 
 
 fit_context = _fit_context
+
+
+def _searchsorted(classes, block):
+    """Labels of a chunk of ``y`` as indices into ``classes``."""
+    return np.searchsorted(classes, block)
+
+
+def _take(values, block):
+    """``values[block]`` (per-class weights of a chunk of labels)."""
+    return values[block]

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils._available_if import available_if
 
+from ._dask import is_dask_collection
 from ._estimator import _HISTORY_DOC, _SHARED_DOC, GDLinearModel, fit_context
 from ._loss import SquaredLoss
 
@@ -179,6 +180,8 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         ndarray of shape (n_samples,)
             Predicted values.
         """
+        if is_dask_collection(X):
+            return self._dask_map("predict", X)
         return self._linear_predictor(X)
 
     def _coef_matrix(self):

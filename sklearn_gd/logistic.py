@@ -5,6 +5,7 @@ from scipy.special import log_expit, logsumexp
 from sklearn.utils import _safe_indexing
 
 from ._classifier import GDLinearClassifier
+from ._dask import is_dask_collection
 from ._estimator import _HISTORY_DOC, _SHARED_DOC
 from ._loss import LogisticLoss
 
@@ -85,6 +86,8 @@ class GDLogisticRegression(GDLinearClassifier):
         ndarray of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
+        if is_dask_collection(X):
+            return self._dask_map("predict_log_proba", X)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])

@@ -4,6 +4,7 @@ import numpy as np
 from scipy.special import log_expit, log_softmax
 
 from ._classifier import GDLinearClassifier
+from ._dask import is_dask_collection
 from ._estimator import _HISTORY_DOC, _SHARED_DOC
 from ._loss import MultinomialLoss
 
@@ -97,6 +98,8 @@ class GDSoftmaxClassifier(GDLinearClassifier):
             largest (``z - max(z)``, the same probabilities) rather than as
             infinities.
         """
+        if is_dask_collection(X):
+            return self._dask_map("decision_function", X)
         scores = self._linear_predictor(X, relative=True)
         if scores.shape[1] != 2:
             return scores

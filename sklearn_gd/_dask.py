@@ -1,0 +1,299 @@
+"""Dask support: the data layer over a ``dask.array`` and the objective on it.
+
+:class:`DaskDesign` wraps a dask array ``X`` chunked by rows (the data layer);
+:class:`DaskObjective` is the objective of ``DESIGN.md`` section 1 on it. Every
+sum over samples (value, gradient, Hessian-vector product, Hessian, curvature
+block, power iteration) is a map-reduce over the row chunks: each chunk's part
+is computed where the chunk lives, by the numpy objective of that chunk alone
+(scale 1, no penalty), and the parts are summed on the dask scheduler (the
+active ``dask.distributed.Client``, if any). The coefficients are one graph key
+per evaluation, shared by all the chunk tasks; ``X`` is never gathered.
+
+dask is optional (``pip install "sklearn-gd[dask]"``): this module imports it
+only inside its functions, so ``sklearn_gd`` imports without it.
+"""
+
+import numpy as np
+
+from ._data import Design
+from ._objective import Objective
+from ._penalty import ElasticNetPenalty
+
+_EXTRA_HINT = (
+    "Fitting or predicting on dask arrays needs dask and distributed, the optional "
+    'extra "dask" of sklearn-gd: pip install "sklearn-gd[dask]".'
+)
+
+_NO_PENALTY = ElasticNetPenalty(0.0, 0.0)
+
+
+def is_dask_collection(obj):
+    """Whether ``obj`` is a dask collection, without importing dask."""
+    return type(obj).__module__.split(".")[0] == "dask" and hasattr(obj, "__dask_graph__")
+
+
+def require_dask():
+    """``(dask, dask.array)``, or an ImportError naming the extra to install."""
+    try:
+        import dask
+        import dask.array as da
+    except ImportError as exc:
+        raise ImportError(_EXTRA_HINT) from exc
+    return dask, da
+
+
+# ------------------------------------------------------------ chunk functions
+# Module-level so that they pickle to the workers.
+def _chunk_objective(X, Y, s, loss, fit_intercept):
+    return Objective(Design(X, fit_intercept), loss, Y, s, _NO_PENALTY, scale=1.0)
+
+
+def _value_and_gradient(X, Y, s, theta, loss, fit_intercept):
+    value, grad = _chunk_objective(X, Y, s, loss, fit_intercept)._exact_value_and_gradient(theta)
+    return np.array([value]), grad
+
+
+def _value(X, Y, s, theta, loss, fit_intercept):
+    return np.array([_chunk_objective(X, Y, s, loss, fit_intercept).smooth_value(theta)])
+
+
+def _hessp(X, Y, s, theta, v, loss, fit_intercept):
+    objective = _chunk_objective(X, Y, s, loss, fit_intercept)
+    objective._quadratic = False  # per chunk: the plain two passes
+    return objective.hessian_operator(theta)(v)
+
+
+def _hessian(X, Y, s, theta, loss, fit_intercept):
+    return _chunk_objective(X, Y, s, loss, fit_intercept).hessian(theta)
+
+
+def _curvature_block(X, Y, s, theta, max_rows, loss, fit_intercept):
+    objective = _chunk_objective(X, Y, s, loss, fit_intercept)
+    objective._quadratic = False
+    return objective.curvature_block(theta, max_rows=max_rows)
+
+
+def _weighted_square(X, s, v, fit_intercept):
+    """``[X 1]' diag(s) [X 1] v`` on one chunk."""
+    design = Design(X, fit_intercept)
+    Z = design.linear_predictor(v)
+    return np.asarray(design.transpose_product(s[:, None] * Z), dtype=np.float64)
+
+
+def _total(parts):
+    """Sum of the chunks' parts (arrays, or tuples of arrays), in float64."""
+    first = parts[0]
+    if isinstance(first, tuple):
+        return tuple(_total([p[i] for p in parts]) for i in range(len(first)))
+    out = np.array(first, dtype=np.float64)
+    for part in parts[1:]:
+        out += part
+    return out
+
+
+class DaskDesign:
+    """A dask array ``X`` chunked by rows, with an intercept column never stored.
+
+    The same coefficient convention as :class:`~sklearn_gd._data.Design`
+    (``C`` of shape ``(n_dof, n_outputs)``, intercept last). Products are lazy
+    dask arrays or map-reduces over the row chunks; none gathers ``X``.
+
+    Parameters
+    ----------
+    X : dask array of shape (n_samples, n_features)
+        float32 or float64, with known chunk sizes. Rechunked (lazily) to one
+        chunk across the columns when it has several.
+    fit_intercept : bool
+        Whether the coefficient matrix carries an intercept row.
+    """
+
+    is_sparse = False
+
+    def __init__(self, X, fit_intercept):
+        if X.numblocks[1] > 1:
+            X = X.rechunk({1: -1})
+        self.X = X
+        self.fit_intercept = bool(fit_intercept)
+        self.n_samples, self.n_features = (int(n) for n in X.shape)
+        self.n_dof = self.n_features + self.fit_intercept
+        self.dtype = X.dtype
+        self.n_stored = self.n_samples * self.n_features
+        self.row_chunks = X.chunks[0]
+
+    def blocks(self):
+        """The row chunks as dask delayed objects."""
+        return list(self.X.to_delayed().ravel())
+
+    def aligned(self, A):
+        """The row chunks of ``A`` (rows like ``X``, all columns in one chunk)."""
+        A = A.rechunk((self.row_chunks,) + tuple((n,) for n in A.shape[1:]))
+        return list(A.to_delayed().ravel())
+
+    def map_reduce(self, func, aligned, *broadcast, **static):
+        """``sum over chunks of func(X_c, *A_c, *broadcast, **static)``, computed.
+
+        ``aligned`` are lists of delayed chunks aligned with the rows of ``X``;
+        each array in ``broadcast`` becomes one graph key shared by every task.
+        """
+        dask, _ = require_dask()
+        shared = [dask.delayed(b) if isinstance(b, np.ndarray) else b for b in broadcast]
+        chunks = zip(self.blocks(), *aligned, strict=True)
+        parts = [
+            dask.delayed(func)(*chunk, *shared, **static)
+            for chunk, size in zip(chunks, self.row_chunks, strict=True)
+            if size > 0
+        ]
+        return dask.compute(dask.delayed(_total)(parts))[0]
+
+    def linear_predictor(self, C):
+        """``Z = X @ C[:n_features] + C[n_features]``: a lazy dask array."""
+        C = np.asarray(C, dtype=self.dtype)
+        Z = self.X @ C[: self.n_features]
+        if self.fit_intercept:
+            Z = Z + C[self.n_features]
+        return Z
+
+    def transpose_product(self, R):
+        """``[X.T @ R; sum(R, axis=0)]`` for a dask ``R`` aligned with the rows, computed."""
+        dask, da = require_dask()
+        R = R.rechunk((self.row_chunks, (R.shape[1],)))
+        parts = [self.X.T @ R]
+        if self.fit_intercept:
+            parts.append(R.sum(axis=0)[None, :])
+        return np.asarray(dask.compute(da.concatenate(parts, axis=0))[0])
+
+    def largest_eigenvalue(self, weights_blocks, n_iter=30, rtol=1e-3):
+        """Largest eigenvalue of ``[X 1]' diag(s) [X 1]``: the power iteration of
+        :meth:`Design.largest_eigenvalue` from the same start vector, one
+        map-reduce per iteration."""
+        v = np.random.default_rng(0).uniform(0.5, 1.5, size=(self.n_dof, 1))
+        v /= np.linalg.norm(v)
+        estimate = 0.0
+        for _ in range(n_iter):
+            Mv = self.map_reduce(
+                _weighted_square, [weights_blocks], v, fit_intercept=self.fit_intercept
+            )
+            new = float(np.vdot(v, Mv))
+            norm = np.linalg.norm(Mv)
+            if norm == 0.0 or not np.isfinite(norm):
+                return 0.0
+            v = Mv / norm
+            if abs(new - estimate) <= rtol * abs(new):
+                return new
+            estimate = new
+        return estimate
+
+
+class DaskObjective(Objective):
+    """The objective of section 1 on a :class:`DaskDesign`, by map-reduce.
+
+    Parameters
+    ----------
+    design : DaskDesign
+    loss : loss object
+    Y : dask array of shape (n_samples, n_outputs)
+        Encoded targets, rows aligned with ``X``.
+    sample_weight : dask array of shape (n_samples,)
+        Non-negative weights (largest 1).
+    penalty : ElasticNetPenalty
+    weight_sum : float
+        ``S = sum(sample_weight)``, computed once by the caller.
+    """
+
+    def __init__(self, design, loss, Y, sample_weight, penalty, weight_sum):
+        self.design = design
+        self.loss = loss
+        self.Y = Y  # lazy; only its dtype and chunks are read here
+        self.penalty = penalty
+        self.scale = 1.0 / weight_sum
+        self.shape = (design.n_dof, int(Y.shape[1]))
+        self.n_coef = self.shape[0] * self.shape[1]
+        self.n_samples = design.n_samples
+        dask, _ = require_dask()
+        # The encoded targets and the weights (a few columns per sample) are
+        # computed once and kept on the workers; X is read afresh each time.
+        Y, sample_weight = dask.persist(
+            Y.rechunk((design.row_chunks, (self.shape[1],))),
+            sample_weight.rechunk((design.row_chunks,)),
+        )
+        self._persisted = (Y, sample_weight)  # holds the results on the workers
+        self._Y_blocks = design.aligned(Y)
+        self._s_blocks = design.aligned(sample_weight)
+        self._quadratic = False
+        self._gram = None
+        self._anchor = None
+        self._last_theta = None
+        self._last_Z = None
+
+    def _reduce(self, func, *broadcast, **static):
+        return self.design.map_reduce(
+            func,
+            [self._Y_blocks, self._s_blocks],
+            *broadcast,
+            loss=self.loss,
+            fit_intercept=self.design.fit_intercept,
+            **static,
+        )
+
+    def _exact_value_and_gradient(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        value, grad = self._reduce(_value_and_gradient, theta)
+        C = self.coef_matrix(theta)
+        penalty_value, penalty_grad = self.penalty.smooth_value_and_gradient(self._weights_rows(C))
+        grad = self.coef_matrix(grad * self.scale).copy()
+        grad[: self.design.n_features] += penalty_grad
+        return self.scale * float(value[0]) + penalty_value, grad.ravel()
+
+    def smooth_value(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        value = self.scale * float(self._reduce(_value, theta)[0])
+        C = self.coef_matrix(theta)
+        return value + self.penalty.smooth_value_and_gradient(self._weights_rows(C))[0]
+
+    def _add_l2(self, out, V):
+        d = self.design.n_features
+        out = self.coef_matrix(out * self.scale).copy()
+        out[:d] += self.penalty.l2 * V[:d]
+        return out.ravel()
+
+    def hessian_operator(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+
+        def apply(v):
+            v = np.asarray(v, dtype=np.float64)
+            return self._add_l2(self._reduce(_hessp, theta, v), self.coef_matrix(v))
+
+        return apply
+
+    def hessian(self, theta):
+        H = self.scale * self._reduce(_hessian, np.asarray(theta, dtype=np.float64))
+        n_weights = self.design.n_features * self.shape[1]
+        H[np.arange(n_weights), np.arange(n_weights)] += self.penalty.l2
+        return H
+
+    def curvature_block(self, theta, max_rows=None):
+        """The block of :meth:`Objective.curvature_block`, summed over the chunks
+        (each chunk subsampled as the numpy objective subsamples its rows)."""
+        from ._objective import CURVATURE_ROWS
+
+        max_rows = CURVATURE_ROWS if max_rows is None else max_rows
+        M = self.scale * self._reduce(
+            _curvature_block, np.asarray(theta, dtype=np.float64), max_rows=max_rows
+        )
+        d = self.design.n_features
+        M[np.arange(d), np.arange(d)] += self.penalty.l2
+        return M
+
+    def lipschitz(self):
+        eig = self.design.largest_eigenvalue(self._s_blocks)
+        return self.loss.curvature_bound * self.scale * eig + self.penalty.l2
+
+    def batch(self, index):
+        if isinstance(index, slice) and len(range(*index.indices(self.n_samples))) == (
+            self.n_samples
+        ):
+            return self
+        raise NotImplementedError(
+            "Mini-batches are not available on dask arrays: use a full-batch solver "
+            "(gd, momentum, lbfgs, newton, ista) with batch_size='auto'."
+        )

@@ -1,0 +1,238 @@
+"""Fitting and predicting on dask arrays, on a real dask.distributed LocalCluster.
+
+dask and distributed are in the ``test`` extra: these tests run in CI (no
+importorskip). The cluster (two worker processes bound to 127.0.0.1) is started
+and closed by the module fixture.
+"""
+
+import builtins
+import warnings
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+from distributed import Client, LocalCluster, get_task_stream
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_gd import GDLinearRegression, GDLogisticRegression, GDSoftmaxClassifier
+
+FULL_BATCH = ["gd", "momentum", "lbfgs", "newton", "ista"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # distributed's own start-up notices
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def _data(kind):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4))
+    z = X @ np.array([1.0, -2.0, 0.5, 0.0]) + 0.3 * rng.normal(size=400)
+    if kind == "regression":
+        return X, z
+    if kind == "binary":
+        return X, np.where(z > 0, "yes", "no")
+    return X, np.digitize(z, [-1.0, 1.0])
+
+
+CASES = [
+    (GDLinearRegression, "regression"),
+    (GDLogisticRegression, "binary"),
+    (GDLogisticRegression, "multiclass"),
+    (GDSoftmaxClassifier, "multiclass"),
+]
+
+
+def _params(est):
+    return np.concatenate([np.ravel(est.coef_), np.ravel(est.intercept_)])
+
+
+def _assert_same_model(a, b):
+    pa, pb = _params(a), _params(b)
+    np.testing.assert_allclose(pb, pa, rtol=1e-6, atol=1e-6 * np.max(np.abs(pa)))
+
+
+@pytest.mark.parametrize("solver", FULL_BATCH)
+@pytest.mark.parametrize("Estimator, kind", CASES)
+def test_dask_fit_equals_numpy_fit(client, Estimator, kind, solver):
+    X, y = _data(kind)
+    # Every evaluation is one round trip to the cluster; momentum needs a few
+    # hundred to converge, so it is compared after the same 25 iterations (the
+    # dask fit follows the numpy fit's path iterate by iterate).
+    max_iter = 25 if solver == "momentum" else 5000
+    params = dict(solver=solver, alpha=0.05, tol=1e-6, max_iter=max_iter)
+    Xd, yd = da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = Estimator(**params).fit(X, y)
+        model = Estimator(**params).fit(Xd, yd)
+    assert model.n_iter_ == reference.n_iter_
+    _assert_same_model(reference, model)
+    assert model.n_features_in_ == 4
+    if kind != "regression":
+        np.testing.assert_array_equal(model.classes_, reference.classes_)
+
+
+def test_dask_fit_runs_on_the_active_client(client):
+    X, y = _data("binary")
+    with get_task_stream(client) as stream:
+        GDLogisticRegression(solver="lbfgs").fit(da.from_array(X, chunks=(100, 4)), y)
+    # the chunk tasks ran on the cluster's workers
+    workers = {task["worker"] for task in stream.data}
+    assert workers and workers <= set(client.scheduler_info()["workers"])
+
+
+def test_dask_fit_with_sample_and_class_weights(client):
+    X, y = _data("multiclass")
+    weights = np.random.default_rng(1).integers(0, 4, size=X.shape[0]).astype(float)
+    params = dict(solver="lbfgs", alpha=0.01, tol=1e-9, class_weight="balanced")
+    reference = GDSoftmaxClassifier(**params).fit(X, y, sample_weight=weights)
+    model = GDSoftmaxClassifier(**params).fit(
+        da.from_array(X, chunks=(100, 4)),
+        da.from_array(y, chunks=100),
+        sample_weight=da.from_array(weights, chunks=100),
+    )
+    _assert_same_model(reference, model)
+
+
+def test_dask_float32_and_uneven_chunks(client):
+    X, y = _data("regression")
+    X32 = X.astype(np.float32)
+    params = dict(solver="newton", alpha=0.1)
+    reference = GDLinearRegression(**params).fit(X32, y)
+    model = GDLinearRegression(**params).fit(da.from_array(X32, chunks=(97, 2)), y)
+    assert model.coef_.dtype == np.float32
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-5)
+
+
+@pytest.mark.parametrize("Estimator, kind", CASES)
+def test_dask_predictions_are_lazy_and_equal(client, Estimator, kind):
+    X, y = _data(kind)
+    model = Estimator(solver="lbfgs", alpha=0.05).fit(X, y)
+    Xd = da.from_array(X, chunks=(100, 4))
+    methods = ["predict"]
+    if kind != "regression":
+        methods += ["decision_function", "predict_proba", "predict_log_proba"]
+    for method in methods:
+        lazy = getattr(model, method)(Xd)
+        assert isinstance(lazy, da.Array), method
+        assert lazy.chunks[0] == Xd.chunks[0]
+        expected = getattr(model, method)(X)
+        result = lazy.compute()
+        assert result.shape == expected.shape
+        if method == "predict":
+            np.testing.assert_array_equal(result, expected)
+        else:
+            np.testing.assert_allclose(result, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("Estimator, kind", [CASES[0], CASES[3]])
+def test_dask_stochastic_solver_passes_over_chunks_reproducibly(client, Estimator, kind):
+    X, y = _data(kind)
+    Xd, yd = da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100)
+    params = dict(solver="sgd", alpha=0.01, max_iter=8, tol=1e-3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first = Estimator(**params).fit(Xd, yd)
+        again = Estimator(**params).fit(Xd, yd)
+        other = Estimator(**{**params, "random_state": 1}).fit(Xd, yd)
+    # the same chunk order (up to the rounding of multi-threaded BLAS)
+    np.testing.assert_allclose(_params(again), _params(first), rtol=1e-10, atol=1e-12)
+    assert not np.allclose(_params(other), _params(first), rtol=1e-6)  # another order
+    assert first.n_iter_ % 4 == 0  # whole epochs of one pass per chunk
+    reference = Estimator(solver="lbfgs", alpha=0.01).fit(X, y)
+    assert first.score(X, y) > reference.score(X, y) - 0.05
+
+
+def test_dask_class_weight_balanced_needs_full_batch():
+    X, y = _data("multiclass")
+    model = GDSoftmaxClassifier(solver="adam", class_weight="balanced")
+    with pytest.raises(ValueError, match="dict of class weights"):
+        model.fit(da.from_array(X, chunks=(100, 4)), y)
+
+
+def test_dask_fit_never_materialises_x_in_the_client(monkeypatch):
+    # Converting the dask array to numpy in this process (what sklearn's
+    # validate_data would do) is forbidden; the fit must still work.
+    X, y = _data("regression")
+    Xd = da.from_array(X, chunks=(100, 4))
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("X was converted to a numpy array")
+
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+    with dask.config.set(scheduler="synchronous"):
+        model = GDLinearRegression(solver="lbfgs").fit(Xd, da.from_array(y, chunks=100))
+    assert model.coef_.shape == (4,)
+
+
+def test_without_dask_a_dask_input_names_the_extra(monkeypatch):
+    X, y = _data("regression")
+    Xd = da.from_array(X, chunks=(100, 4))
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name == "dask" or name.startswith("dask."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(ImportError, match=r"sklearn-gd\[dask\]"):
+        GDLinearRegression().fit(Xd, y)
+    model = GDLinearRegression().fit(X, y)  # numpy input needs no dask
+    with pytest.raises(ImportError, match=r"sklearn-gd\[dask\]"):
+        model.predict(Xd)
+
+
+def test_package_imports_without_dask():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['dask'] = None; sys.modules['distributed'] = None\n"
+        "import sklearn_gd, numpy as np\n"
+        "X = np.arange(8.0).reshape(4, 2); y = X @ [1.0, 2.0]\n"
+        "print(sklearn_gd.GDLinearRegression().fit(X, y).coef_.shape)\n"
+        "assert 'dask' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "(2,)" in out.stdout
+
+
+def test_dask_ml_incremental_wraps_a_stochastic_estimator(client):
+    from dask_ml.wrappers import Incremental
+
+    X, y = _data("binary")
+    Xd, yd = da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100)
+    inc = Incremental(GDLogisticRegression(solver="sgd", random_state=0), scoring="accuracy")
+    inc.fit(Xd, yd, classes=["no", "yes"])
+    assert inc.estimator_.n_iter_ == 4  # one partial_fit pass per chunk
+    predictions = inc.predict(Xd)
+    assert isinstance(predictions, da.Array)
+    assert inc.score(Xd, yd) > 0.9
+
+
+def test_dask_ml_grid_search(client):
+    from dask_ml.model_selection import GridSearchCV
+
+    X, y = _data("multiclass")
+    search = GridSearchCV(GDSoftmaxClassifier(solver="lbfgs"), {"alpha": [1e-3, 1.0]}, cv=3)
+    search.fit(X, y)
+    assert search.best_params_ == {"alpha": 1e-3}
+    assert search.best_score_ > 0.8
