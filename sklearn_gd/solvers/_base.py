@@ -6,6 +6,7 @@ A solver is a plain parameter object (``get_params`` / ``set_params``, so that
 a solver object.
 """
 
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -165,6 +166,22 @@ class Solver(BaseEstimator):
             f"with alpha={objective.penalty.alpha:g}). Use one of the solvers that "
             f"support it: {', '.join(solvers_supporting_l1())}; or set l1_ratio=0."
         )
+
+
+def detects_overflow(minimize):
+    """Run ``minimize`` with NumPy's overflow warnings off.
+
+    For solvers that check every objective value and iterate themselves and
+    report a non-finite one as divergence (or reject it, as a backtracking line
+    search does): NumPy need not warn about the overflow that led there.
+    """
+
+    @functools.wraps(minimize)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return minimize(*args, **kwargs)
+
+    return wrapper
 
 
 class IterationLog:

@@ -27,7 +27,7 @@ Stopping rule
 import numpy as np
 
 from ..schedules import make_schedule
-from ._base import IterationLog, Solver, SolverResult
+from ._base import IterationLog, Solver, SolverResult, detects_overflow
 
 #: Default epochs without an improvement larger than ``tol`` that make a plateau
 #: (the estimators pass their ``n_iter_no_change``).
@@ -110,13 +110,8 @@ class FirstOrderSolver(Solver):
         return factor / lipschitz if 0 < lipschitz < np.inf else factor
 
     # ------------------------------------------------------------------ loop
-    def minimize(self, objective, theta0, **options):
-        # Overflow to inf/NaN is detected and reported as divergence by the loop
-        # (a non-finite objective or iterate), so NumPy need not warn about it.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._minimize(objective, theta0, **options)
-
-    def _minimize(
+    @detects_overflow
+    def minimize(
         self,
         objective,
         theta0,

@@ -19,7 +19,7 @@ objective goes up (O'Donoghue & Candès). The step :math:`\eta` starts at
 
 import numpy as np
 
-from ._base import IterationLog, Solver, SolverResult
+from ._base import IterationLog, Solver, SolverResult, detects_overflow
 
 #: Halvings of the step tried by the backtracking before giving up: enough to
 #: bring any float64 step (up to 1e308) below the smallest positive one.
@@ -46,13 +46,8 @@ class ISTA(Solver):
     def __init__(self, fista=True):
         self.fista = fista
 
-    def minimize(self, objective, theta0, **options):
-        # Overflow from a far too large first step is caught by the backtracking
-        # (a non-finite trial value is rejected), so NumPy need not warn about it.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._minimize(objective, theta0, **options)
-
-    def _minimize(
+    @detects_overflow
+    def minimize(
         self,
         objective,
         theta0,
