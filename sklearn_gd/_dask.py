@@ -80,6 +80,24 @@ def _weighted_square(X, s, v, fit_intercept):
     return np.asarray(design.transpose_product(s[:, None] * Z), dtype=np.float64)
 
 
+def _wait(*collections):
+    """Block until persisted ``collections`` are in the cluster's memory.
+
+    On a ``dask.distributed`` cluster :func:`dask.persist` returns at once. Had
+    the first evaluation started before the targets were ready, the workers
+    would keep reading chunks of ``X`` that no task could use yet (each waits
+    for its targets), holding several times the memory of one chunk; dask's
+    local schedulers persist synchronously and need no wait.
+    """
+    try:
+        from distributed import futures_of, wait
+    except ImportError:
+        return
+    futures = [future for collection in collections for future in futures_of(collection)]
+    if futures:
+        wait(futures)
+
+
 def _total(parts):
     """Sum of the chunks' parts (arrays, or tuples of arrays), in float64."""
     first = parts[0]
@@ -216,6 +234,7 @@ class DaskObjective(Objective):
             Y.rechunk((design.row_chunks, (self.shape[1],))),
             sample_weight.rechunk((design.row_chunks,)),
         )
+        _wait(Y, sample_weight)
         self._persisted = (Y, sample_weight)  # holds the results on the workers
         self._Y_blocks = design.aligned(Y)
         self._s_blocks = design.aligned(sample_weight)

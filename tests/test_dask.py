@@ -6,6 +6,7 @@ and closed by the module fixture.
 """
 
 import builtins
+import time
 import warnings
 
 import dask
@@ -95,6 +96,30 @@ def test_dask_fit_runs_on_the_active_client(client):
     # the chunk tasks ran on the cluster's workers
     workers = {task["worker"] for task in stream.data}
     assert workers and workers <= set(client.scheduler_info()["workers"])
+
+
+def test_dask_targets_are_on_the_workers_before_the_first_evaluation(client, monkeypatch):
+    # Out of core, an evaluation that starts while the encoded targets are still
+    # being computed makes the workers read chunks of X that wait for them
+    # (measured: twice the worker memory). Slow targets make the race certain.
+    from distributed import futures_of
+
+    from sklearn_gd._dask import DaskObjective
+
+    X, y = _data("binary")
+    slow_y = da.from_array(y, chunks=100).map_blocks(
+        lambda block: (time.sleep(0.3), block)[1], dtype=y.dtype
+    )
+    states = []
+    reduce = DaskObjective._reduce
+
+    def recording_reduce(self, *args, **kwargs):
+        states.append({future.status for future in futures_of(self._persisted)})
+        return reduce(self, *args, **kwargs)
+
+    monkeypatch.setattr(DaskObjective, "_reduce", recording_reduce)
+    GDLogisticRegression(solver="lbfgs").fit(da.from_array(X, chunks=(100, 4)), slow_y)
+    assert states and states[0] == {"finished"}
 
 
 def test_dask_fit_with_sample_and_class_weights(client):
