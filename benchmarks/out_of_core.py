@@ -436,7 +436,7 @@ def to_markdown(results, size, command, elapsed, worker_threads):
         lines.append(f"| {label} | " + " | ".join(cell(r) for r in results) + " |")
     lines += ["", "Machine:", ""]
     lines += [f"- {line}" for line in machine_description()]
-    lines += [f"- BLAS threads on the workers (threadpoolctl): {worker_threads}", END]
+    lines += [f"- threads per worker (threadpoolctl): {worker_threads}", END]
     return "\n".join(lines)
 
 
@@ -482,7 +482,14 @@ def main(argv=None):
         ) as cluster,
         Client(cluster) as client,
     ):
-        worker_threads = sorted({str(t) for t in client.run(_worker_threads).values()})
+        worker_threads = "; ".join(
+            sorted(
+                {
+                    ", ".join(f"{api} {n}" for api, n in t)
+                    for t in client.run(_worker_threads).values()
+                }
+            )
+        )
         try:
             for source in args.sources.split(","):
                 result = run_source(source, size, client, work_dir)
