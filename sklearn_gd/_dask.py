@@ -67,10 +67,12 @@ def _hessian(X, Y, s, theta, loss, fit_intercept):
     return _chunk_objective(X, Y, s, loss, fit_intercept).hessian(theta)
 
 
-def _curvature_block(X, Y, s, theta, max_rows, loss, fit_intercept):
+def _curvature_block_and_gradient(X, Y, s, theta, max_rows, loss, fit_intercept):
+    """The chunk's curvature block, value and gradient at ``theta``: one read of the chunk."""
     objective = _chunk_objective(X, Y, s, loss, fit_intercept)
     objective._quadratic = False
-    return objective.curvature_block(theta, max_rows=max_rows)
+    value, grad = objective._exact_value_and_gradient(theta)
+    return objective.curvature_block(theta, max_rows=max_rows), np.array([value]), grad
 
 
 def _weighted_square(X, s, v, fit_intercept):
@@ -243,6 +245,7 @@ class DaskObjective(Objective):
         self._anchor = None
         self._last_theta = None
         self._last_Z = None
+        self._kept = None  # (theta, summed value, summed gradient) of curvature_block
 
     def _reduce(self, func, *broadcast, **static):
         return self.design.map_reduce(
@@ -256,7 +259,10 @@ class DaskObjective(Objective):
 
     def _exact_value_and_gradient(self, theta):
         theta = np.asarray(theta, dtype=np.float64)
-        value, grad = self._reduce(_value_and_gradient, theta)
+        if self._kept is not None and np.array_equal(theta, self._kept[0]):
+            value, grad = self._kept[1:]  # summed with the curvature block at theta
+        else:
+            value, grad = self._reduce(_value_and_gradient, theta)
         C = self.coef_matrix(theta)
         penalty_value, penalty_grad = self.penalty.smooth_value_and_gradient(self._weights_rows(C))
         grad = self.coef_matrix(grad * self.scale).copy()
@@ -292,13 +298,19 @@ class DaskObjective(Objective):
 
     def curvature_block(self, theta, max_rows=None):
         """The block of :meth:`Objective.curvature_block`, summed over the chunks
-        (each chunk subsampled as the numpy objective subsamples its rows)."""
+        (each chunk subsampled as the numpy objective subsamples its rows).
+
+        The same pass sums the value and gradient at ``theta`` and keeps them
+        for the next :meth:`smooth_value_and_gradient` at that point: a solver
+        that asks for the block first (lbfgs) reads ``X`` once for both.
+        """
         from ._objective import CURVATURE_ROWS
 
         max_rows = CURVATURE_ROWS if max_rows is None else max_rows
-        M = self.scale * self._reduce(
-            _curvature_block, np.asarray(theta, dtype=np.float64), max_rows=max_rows
-        )
+        theta = np.array(theta, dtype=np.float64)
+        M, value, grad = self._reduce(_curvature_block_and_gradient, theta, max_rows=max_rows)
+        self._kept = (theta, value, grad)
+        M = self.scale * M
         d = self.design.n_features
         M[np.arange(d), np.arange(d)] += self.penalty.l2
         return M

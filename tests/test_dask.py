@@ -122,6 +122,30 @@ def test_dask_targets_are_on_the_workers_before_the_first_evaluation(client, mon
     assert states and states[0] == {"finished"}
 
 
+def test_dask_lbfgs_reads_x_once_for_the_preconditioner_and_first_gradient(client, monkeypatch):
+    # Out of core every map-reduce is a pass over X: the curvature block of the
+    # preconditioner and the first value and gradient share one.
+    from sklearn_gd._dask import DaskDesign
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8000, 5)) * np.array([1.0, 10.0, 100.0, 1.0, 0.1])
+    y = (X @ np.array([1.0, 0.1, 0.01, -1.0, 5.0]) + rng.normal(size=8000) > 0).astype(int)
+    calls = []
+    map_reduce = DaskDesign.map_reduce
+
+    def recording_map_reduce(self, func, *args, **kwargs):
+        calls.append(func.__name__)
+        return map_reduce(self, func, *args, **kwargs)
+
+    monkeypatch.setattr(DaskDesign, "map_reduce", recording_map_reduce)
+    params = dict(solver="lbfgs", tol=1e-8)
+    model = GDLogisticRegression(**params).fit(da.from_array(X, chunks=(2000, 5)), y)
+    assert calls[0] == "_curvature_block_and_gradient"
+    assert set(calls[1:]) == {"_value_and_gradient"}
+    monkeypatch.undo()
+    _assert_same_model(GDLogisticRegression(**params).fit(X, y), model)
+
+
 def test_dask_fit_with_sample_and_class_weights(client):
     X, y = _data("multiclass")
     weights = np.random.default_rng(1).integers(0, 4, size=X.shape[0]).astype(float)

@@ -61,6 +61,11 @@ class LBFGS(Solver):
     def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
         self.check_objective(objective)
         theta0 = np.array(theta0, dtype=np.float64)
+        # The preconditioner before the first evaluation: an objective over row
+        # chunks (dask) sums the value and gradient at theta0 in the same pass.
+        precond = None
+        if self.precondition:
+            precond = BlockPreconditioner.for_objective(objective, theta0)
         value0, grad0 = objective.smooth_value_and_gradient(theta0)
         optimality = float(np.max(np.abs(grad0), initial=0.0))
         log = IterationLog(self.name, verbose, value0, callback=callback)
@@ -74,9 +79,6 @@ class LBFGS(Solver):
                 history=log.history,
                 message=f"max |gradient| <= tol={tol:g} at the starting point",
             )
-        precond = None
-        if self.precondition:
-            precond = BlockPreconditioner.for_objective(objective, theta0)
         if precond is None:
             to_theta = gradient_to_u = np.asarray
             u0 = theta0
