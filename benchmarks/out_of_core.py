@@ -191,18 +191,27 @@ def _reset_peak_memory():
 
 
 def _memory_status(dask_worker=None):
-    """Peak and current resident memory (bytes), spilled bytes and pid of a process."""
+    """Peak and current resident memory, bytes spilled so far (bytes) and pid of a process."""
     status = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         key, _, value = line.partition(":")
         if key in ("VmHWM", "VmRSS"):
             status[key] = int(value.split()[0]) * 1024
     if dask_worker is not None:
-        spilled = getattr(dask_worker.data, "spilled_total", None)
-        status["spilled"] = int(spilled.disk) if spilled is not None else 0
-        status["state"] = getattr(dask_worker.status, "name", str(dask_worker.status))
+        # Bytes the worker has written to its spill directory so far.
+        metrics = getattr(dask_worker.data, "cumulative_metrics", {})
+        status["spilled"] = int(metrics.get(("disk-write", "bytes"), 0))
     status["pid"] = os.getpid()
     return status
+
+
+def _memory_warnings(client):
+    """Warnings and errors about memory in the workers' logs so far."""
+    return sum(
+        "memory" in line.lower() and level in ("WARNING", "ERROR")
+        for log in client.get_worker_logs().values()
+        for level, line in log
+    )
 
 
 def _worker_threads():
@@ -262,9 +271,10 @@ def run_source(source, size, client, work_dir):
     one_pass = time.perf_counter() - start
 
     peaks_reset = all(client.run(_reset_peak_memory).values()) and _reset_peak_memory()
-    pids = {a: s["pid"] for a, s in client.run(_memory_status).items()}
+    before = client.run(_memory_status)
     clf = GDLogisticRegression(solver="lbfgs", alpha=ALPHA, tol=TOL)
     Path(counter).write_bytes(b"")
+    memory_events_before = _memory_warnings(client)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
@@ -272,11 +282,7 @@ def run_source(source, size, client, work_dir):
         fit_time = time.perf_counter() - start
     workers = client.run(_memory_status)
     client_status = _memory_status()
-    memory_events = sum(
-        "memory" in line.lower() and level in ("WARNING", "ERROR")
-        for log in client.get_worker_logs().values()
-        for level, line in log
-    )
+    memory_events = _memory_warnings(client) - memory_events_before
     chunks_read = Path(counter).stat().st_size
 
     # scikit-learn on the first `subsample` rows, and ours on the same rows (numpy).
@@ -317,10 +323,11 @@ def run_source(source, size, client, work_dir):
         "passes": chunks_read / n_chunks,
         "warnings": sorted({f"{type(w.message).__name__}: {w.message}" for w in caught}),
         "worker_peaks": sorted(s["VmHWM"] for s in workers.values()),
-        "spilled": sum(s["spilled"] for s in workers.values()),
-        "states": sorted({s["state"] for s in workers.values()}),
+        "spilled": sum(
+            s["spilled"] - before.get(a, {}).get("spilled", 0) for a, s in workers.items()
+        ),
         "memory_events": memory_events,
-        "restarted": any(workers.get(a, {}).get("pid") != p for a, p in pids.items()),
+        "restarted": any(workers.get(a, {}).get("pid") != s["pid"] for a, s in before.items()),
         "peaks_reset": peaks_reset,
         "client_peak": client_status["VmHWM"],
         "subsample": m,
