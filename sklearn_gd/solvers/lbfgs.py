@@ -61,8 +61,9 @@ class LBFGS(Solver):
     def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
         self.check_objective(objective)
         theta0 = np.array(theta0, dtype=np.float64)
-        # The preconditioner before the first evaluation: an objective over row
-        # chunks (dask) sums the value and gradient at theta0 in the same pass.
+        # The preconditioner before the first evaluation: an objective may sum
+        # the value and gradient at theta0 in the pass that forms its curvature
+        # block (the one over row chunks does, so X is read once for both).
         precond = None
         if self.precondition:
             precond = BlockPreconditioner.for_objective(objective, theta0)
