@@ -9,8 +9,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 
-from ._dask import is_dask_collection
-from ._estimator import GDLinearModel, fit_context
+from ._estimator import PARAMETERS, GDLinearModel, fit_context, init_taking, predicts_rows
 
 
 @contextmanager
@@ -51,44 +50,7 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
-    def __init__(
-        self,
-        *,
-        solver="lbfgs",
-        alpha=1e-4,
-        l1_ratio=0.0,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-4,
-        learning_rate="auto",
-        schedule=None,
-        batch_size="auto",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        random_state=None,
-        verbose=0,
-        warm_start=False,
-        class_weight=None,
-    ):
-        super().__init__(
-            solver=solver,
-            alpha=alpha,
-            l1_ratio=l1_ratio,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            learning_rate=learning_rate,
-            schedule=schedule,
-            batch_size=batch_size,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            random_state=random_state,
-            verbose=verbose,
-            warm_start=warm_start,
-        )
-        self.class_weight = class_weight
+    __init__ = init_taking({**PARAMETERS, "alpha": 1e-4, "class_weight": None})
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -115,12 +77,13 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One pass (epoch) over ``X``, continuing from the previous calls.
 
-        For the solvers that keep a state between passes (``sgd``,
-        ``momentum``, ``adam``, ``adamw``); other solvers have no
-        ``partial_fit``. The optimiser state (momentum buffers, Adam's moments
-        and step count, the schedule's step count) is kept between calls; the
-        ``"auto"`` learning rate is fixed on the first call. ``early_stopping``
-        does not apply.
+        For the solvers that keep a state between passes (those whose
+        ``supports_partial_fit`` is set: ``solvers_with("supports_partial_fit")``
+        lists them); other solvers have no ``partial_fit``. Everything the run
+        changes is kept between calls: the optimiser's buffers (momentum,
+        Adam's moments and step count), the learning rate (``"auto"`` is
+        resolved on the first call), the schedule's position and its plateau
+        reductions. ``early_stopping`` does not apply.
 
         Parameters
         ----------
@@ -185,6 +148,7 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
                 sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         return np.searchsorted(self.classes_, y), sample_weight
 
+    @predicts_rows
     def decision_function(self, X):
         """Confidence scores: the linear predictor ``X @ coef_.T + intercept_``.
 
@@ -200,10 +164,9 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
             regression), the score of ``classes_[1]``; otherwise one column per
             class.
         """
-        if is_dask_collection(X):
-            return self._dask_map("decision_function", X)
         return self._linear_predictor(X)
 
+    @predicts_rows
     def predict(self, X):
         """Predict the class of each sample.
 
@@ -217,8 +180,6 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         ndarray of shape (n_samples,)
             Predicted class labels, from ``classes_``.
         """
-        if is_dask_collection(X):
-            return self._dask_map("predict", X)
         # The class of the largest linear predictor; rows whose predictors
         # overflow are compared relative to their largest (no ties at +inf).
         scores = self._linear_predictor(X, relative=True)
@@ -226,6 +187,7 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
 
+    @predicts_rows
     def predict_proba(self, X):
         """Probability of each class.
 
@@ -239,10 +201,9 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         ndarray of shape (n_samples, n_classes)
             Rows sum to 1; columns follow ``classes_``.
         """
-        if is_dask_collection(X):
-            return self._dask_map("predict_proba", X)
         return np.exp(self.predict_log_proba(X))
 
+    @predicts_rows
     def predict_log_proba(self, X):
         """Logarithm of the probability of each class, computed without underflow.
 
@@ -256,6 +217,4 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         ndarray of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
-        if is_dask_collection(X):
-            return self._dask_map("predict_log_proba", X)
         return self._log_proba(self.decision_function(X))

@@ -139,6 +139,8 @@ class DaskDesign:
         self.dtype = X.dtype
         self.n_stored = self.n_samples * self.n_features
         self.row_chunks = X.chunks[0]
+        #: Indices of the row chunks that hold rows.
+        self.nonempty = [i for i, size in enumerate(self.row_chunks) if size > 0]
 
     def blocks(self):
         """The row chunks as dask delayed objects."""
@@ -164,23 +166,6 @@ class DaskDesign:
             if size > 0
         ]
         return dask.compute(dask.delayed(_total)(parts))[0]
-
-    def linear_predictor(self, C):
-        """``Z = X @ C[:n_features] + C[n_features]``: a lazy dask array."""
-        C = np.asarray(C, dtype=self.dtype)
-        Z = self.X @ C[: self.n_features]
-        if self.fit_intercept:
-            Z = Z + C[self.n_features]
-        return Z
-
-    def transpose_product(self, R):
-        """``[X.T @ R; sum(R, axis=0)]`` for a dask ``R`` aligned with the rows, computed."""
-        dask, da = require_dask()
-        R = R.rechunk((self.row_chunks, (R.shape[1],)))
-        parts = [self.X.T @ R]
-        if self.fit_intercept:
-            parts.append(R.sum(axis=0)[None, :])
-        return np.asarray(dask.compute(da.concatenate(parts, axis=0))[0])
 
     def largest_eigenvalue(self, weights_blocks, n_iter=30, rtol=1e-3):
         """Largest eigenvalue of ``[X 1]' diag(s) [X 1]``: the power iteration of
@@ -319,12 +304,39 @@ class DaskObjective(Objective):
         eig = self.design.largest_eigenvalue(self._s_blocks)
         return self.loss.curvature_bound * self.scale * eig + self.penalty.l2
 
+    # ----------------------------------------------------------- mini-batches
+    def _chunk(self, i):
+        """Row chunk ``i`` computed into this process, as an in-memory objective.
+
+        Scaled by ``n / (n_chunk S)``, so that it and its mini-batches estimate
+        the whole objective as :meth:`Objective.batch` views do.
+        """
+        dask, _ = require_dask()
+        X, Y, s = dask.compute(self.design.blocks()[i], self._Y_blocks[i], self._s_blocks[i])
+        scale = self.scale * self.n_samples / X.shape[0]
+        return Objective(Design(X, self.design.fit_intercept), self.loss, Y, s, self.penalty, scale)
+
+    def batches(self, size, rng):
+        """The mini-batches of one epoch: the row chunks in a random order, each
+        computed in turn and split into shuffled batches of ``size`` rows (see
+        :meth:`Objective.batches`). Only one chunk is in this process at a time;
+        with ``size >= n_samples`` the one batch is the whole (map-reduced) objective.
+        """
+        if size >= self.n_samples:
+            yield self, 1.0
+            return
+        for i in rng.permutation(self.design.nonempty):
+            chunk = self._chunk(i)
+            share = chunk.n_samples / self.n_samples
+            for part, part_share in chunk.batches(size, rng):
+                yield part, part_share * share
+
+    def sample_batches(self, count, size, rng):
+        """``count`` random batches of ``size`` rows from one random chunk."""
+        chunk = self._chunk(rng.choice(self.design.nonempty))
+        return chunk.sample_batches(count, min(size, chunk.n_samples), rng)
+
     def batch(self, index):
-        if isinstance(index, slice) and len(range(*index.indices(self.n_samples))) == (
-            self.n_samples
-        ):
-            return self
         raise NotImplementedError(
-            "Mini-batches are not available on dask arrays: use a full-batch solver "
-            "(gd, momentum, lbfgs, newton, ista) with batch_size='auto'."
+            "Rows of a dask objective are reached through batches() and sample_batches()."
         )

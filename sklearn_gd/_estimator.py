@@ -1,12 +1,15 @@
-"""Estimator layer: the scikit-learn API shared by the three estimators.
+"""Estimator layer: the scikit-learn facade shared by the three estimators.
 
-Validation of parameters and data, sample and class weights, warm start,
-``partial_fit``, early stopping, callbacks, fitted attributes and warnings live
-here; the mathematics lives below (objective, solvers). An estimator never
-branches on its solver's name: it reads the solver's capability attributes.
+Parameters and their validation, one ``__init__``, the transactional fit driver,
+fitted attributes, warnings and the linear predictor live here. What the data
+are is the input backend's business (:mod:`sklearn_gd._inputs`), running the
+solver the trainer's (:mod:`sklearn_gd._trainer`), the mathematics the layers
+below. An estimator never branches on its solver's name (it reads the solver's
+capability attributes) nor on the kind of array it is given.
 """
 
 import functools
+import inspect
 import warnings
 from numbers import Integral, Real
 
@@ -15,27 +18,29 @@ from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._dask import DaskDesign, DaskObjective, is_dask_collection, require_dask
-from ._data import Design
-from ._objective import Objective
+from ._inputs import inputs_for
 from ._penalty import ElasticNetPenalty
+from ._trainer import RunSettings, train
 from ._training import (
     CallbackBridge,
     CallbackSupportMixin,
     ValidationMonitor,
     combine,
     fitted_copy,
-    validation_split,
 )
 from .schedules import SCHEDULES, Schedule, make_schedule
-from .solvers import SOLVERS, Solver, resolve_solver, solvers_with
+from .solvers import SOLVERS, Solver, resolve_solver, solver_names, solvers_with
 
-_SHARED_DOC = """
+
+def _quoted(names):
+    return ", ".join(f'``"{name}"``' for name in names)
+
+
+_SHARED_DOC_TEMPLATE = """
     solver : str or Solver, default="lbfgs"
-        The optimisation method: one of ``"gd"``, ``"sgd"``, ``"momentum"``,
-        ``"adam"``, ``"adamw"``, ``"lbfgs"``, ``"newton"``, ``"ista"``, or a
+        The optimisation method: one of {solver_names}, or a
         solver object from :mod:`sklearn_gd.solvers` carrying its own
         hyperparameters (e.g. ``Adam(beta_1=0.8)``, searchable as
         ``solver__beta_1``). A name stands for that solver with default settings.
@@ -44,7 +49,7 @@ _SHARED_DOC = """
         ``alpha * (l1_ratio * ||w||_1 + (1 - l1_ratio) / 2 * ||w||_2^2)``.
     l1_ratio : float in [0, 1], default=0.0
         Share of L1 in the penalty. ``l1_ratio > 0`` needs a solver that handles
-        L1: ``"ista"``, ``"gd"``, ``"sgd"``, ``"momentum"``, ``"adam"``, ``"adamw"``.
+        L1: {l1_names}.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
     max_iter : int >= 1, default=1000
@@ -54,26 +59,23 @@ _SHARED_DOC = """
         gradient (or gradient mapping) for the full-batch solvers, the epoch's
         objective improvement for the mini-batch solvers.
     learning_rate : "auto" or float > 0, default="auto"
-        Step size of the first-order solvers (``gd``, ``sgd``, ``momentum``,
-        ``adam``, ``adamw``, ``ista``'s initial step). ``"auto"`` is ``1 / L``
-        from a Lipschitz estimate of the objective (0.01 for Adam). Ignored by
-        ``lbfgs`` and ``newton``.
+        Step size of the solvers that take one ({learning_rate_names}; for
+        ``ista`` the initial step of its backtracking). ``"auto"`` is ``1 / L``
+        from a Lipschitz estimate of the objective, or the solver's own fixed
+        default (0.01 for Adam). Ignored by the others.
     schedule : None, str, Schedule or callable, default=None
-        How the learning rate of ``gd``, ``sgd``, ``momentum``, ``adam`` and
-        ``adamw`` changes with the epoch (or iteration) count ``t``: None for
-        the solver's default (``"constant"`` for ``gd`` and full-batch
-        ``momentum``, ``"adaptive"`` - divided by 5 on each plateau - for
-        ``sgd``, ``adam``, ``adamw`` and mini-batch ``momentum``); a name
-        (``"constant"``, ``"invscaling"``, ``"step"``, ``"exponential"``,
-        ``"cosine"``, ``"adaptive"``); a schedule object of
+        How the learning rate of {schedule_names} changes with the epoch (or
+        iteration) count ``t``: None for the solver's default (``"adaptive"`` -
+        divided by 5 on each plateau - for {stochastic_names} and mini-batch
+        runs of the others, ``"constant"`` otherwise); a name
+        ({schedule_options}); a schedule object of
         :mod:`sklearn_gd.schedules` with its parameters (searchable as
         ``schedule__<param>``), e.g. ``LinearWarmup(CosineAnnealing())``; or any
-        callable ``t -> learning rate``. Ignored by ``ista`` (backtracking),
-        ``lbfgs`` and ``newton``.
+        callable ``t -> learning rate``. Ignored by the other solvers.
     batch_size : "auto" or int >= 1, default="auto"
-        Mini-batch size of ``sgd``, ``adam``, ``adamw`` (``"auto"``:
-        ``min(200, n_samples)``) and ``momentum`` (``"auto"``: full batch).
-        Ignored by the full-batch solvers.
+        Mini-batch size of the first-order solvers: ``"auto"`` is
+        ``min(200, n_samples)`` for {minibatch_names} and the full batch for the
+        others. Ignored by the full-batch solvers.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified for
         the classifiers), score the model on it (``score``: R^2 or accuracy)
@@ -95,11 +97,12 @@ _SHARED_DOC = """
         measure, step size and elapsed time.
     warm_start : bool, default=False
         Start ``fit`` from the coefficients of the previous fit when they fit
-        the data, and resume the solver's state where it keeps one (momentum
-        buffers, Adam's moments and step count, the schedule's step count and
-        plateau reductions, ISTA's step size).
+        the data. The run itself starts afresh, as scikit-learn's SGD and MLP
+        estimators do: the learning rate, its schedule and plateau reductions,
+        and the optimiser's buffers (momentum, Adam's moments) begin anew, so a
+        warm refit can move as far as a cold one. ``partial_fit`` is the way to
+        continue a run: it resumes all of that from its previous call.
 """
-
 _HISTORY_DOC = """    n_iter_ : int
         Iterations (full-batch solvers) or epochs (mini-batch solvers) run;
         summed over the calls of ``partial_fit``. Equals the length of each
@@ -123,12 +126,86 @@ _HISTORY_DOC = """    n_iter_ : int
         without early stopping.
 """
 
+_SHARED_DOC = _SHARED_DOC_TEMPLATE.format(
+    solver_names=_quoted(SOLVERS),
+    l1_names=_quoted(solvers_with("supports_l1")),
+    learning_rate_names=_quoted(solvers_with("uses_learning_rate")),
+    schedule_names=_quoted(solvers_with("uses_schedule")),
+    schedule_options=_quoted(SCHEDULES),
+    stochastic_names=_quoted(solvers_with("stochastic")),
+    minibatch_names=_quoted(solver_names(lambda cls: not getattr(cls, "full_batch_default", True))),
+)
+
+
+#: The parameters every estimator takes, with their defaults (classifiers add
+#: ``class_weight`` and change ``alpha``'s default).
+PARAMETERS = {
+    "solver": "lbfgs",
+    "alpha": 0.0,
+    "l1_ratio": 0.0,
+    "fit_intercept": True,
+    "max_iter": 1000,
+    "tol": 1e-4,
+    "learning_rate": "auto",
+    "schedule": None,
+    "batch_size": "auto",
+    "early_stopping": False,
+    "validation_fraction": 0.1,
+    "n_iter_no_change": 5,
+    "random_state": None,
+    "verbose": 0,
+    "warm_start": False,
+}
+
+
+def init_taking(parameters):
+    """An ``__init__`` that takes exactly the keyword ``parameters`` (name -> default).
+
+    It stores each as an attribute of the same name, as scikit-learn requires
+    of an estimator's ``__init__``, and carries the explicit signature that
+    ``get_params``, ``clone`` and the documentation read. One function for the
+    three estimators instead of three copies of a fifteen-parameter signature.
+    """
+    signature = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+            for name, default in parameters.items()
+        ]
+    )
+
+    def __init__(self, **params):
+        unknown = sorted(set(params) - set(parameters))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
+                f"{', '.join(map(repr, unknown))}; it takes {', '.join(parameters)}."
+            )
+        for name, default in parameters.items():
+            setattr(self, name, params.get(name, default))
+
+    __init__.__signature__ = signature
+    return __init__
+
+
+def predicts_rows(method):
+    """A prediction method that takes any array its estimator's inputs accept.
+
+    In-memory arrays go to ``method`` itself; dask arrays get it mapped lazily
+    over their row chunks (:mod:`sklearn_gd._dask_inputs`).
+    """
+
+    @functools.wraps(method)
+    def predict(self, X):
+        return inputs_for(X).predict(self, method, X)
+
+    return predict
+
 
 class GDLinearModel(CallbackSupportMixin, BaseEstimator):
-    """Base class of the estimators: parameters, validation and the fit driver.
+    """Base class of the estimators: parameters, the fit driver, the linear predictor.
 
-    Subclasses provide ``_loss()`` and ``_target_matrix(targets, dtype)``;
-    classifiers override ``_encode_targets``.
+    Subclasses provide ``_loss()``; classifiers override ``_encode_targets``.
     """
 
     _parameter_constraints = {
@@ -149,40 +226,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         "warm_start": ["boolean"],
     }
 
-    def __init__(
-        self,
-        *,
-        solver="lbfgs",
-        alpha=0.0,
-        l1_ratio=0.0,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-4,
-        learning_rate="auto",
-        schedule=None,
-        batch_size="auto",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        random_state=None,
-        verbose=0,
-        warm_start=False,
-    ):
-        self.solver = solver
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.learning_rate = learning_rate
-        self.schedule = schedule
-        self.batch_size = batch_size
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
+    __init__ = init_taking(PARAMETERS)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -221,324 +265,82 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 setattr(self, name, value)
             raise
 
-    def _fit_unguarded(self, X, y, sample_weight, *, partial=False, classes=None):
-        if is_dask_collection(X) or is_dask_collection(y):
-            return self._fit_dask(X, y, sample_weight, partial=partial)
-        first_call = not (partial and hasattr(self, "coef_"))
-        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=first_call)
-        targets, sample_weight = self._encode_targets(
-            y, sample_weight, partial=partial, classes=classes
-        )
-        Y = self._target_matrix(targets, X.dtype)
-        C = self._run_solver(X, y, Y, sample_weight, self._loss(), partial=partial)
-        self._set_coef(C, X.shape[1])
-        return self
-
-    # ------------------------------------------------------------------- dask
-    def _fit_dask(self, X, y, sample_weight, *, partial=False):
-        """Fit on dask arrays: validated and encoded lazily, solved by map-reduce.
-
-        ``X`` is never gathered: its dtype, shape and chunks are checked without
-        computing it, the labels are encoded chunk by chunk, and one pass over
-        the data checks finiteness and sums the weights. The objective is a
-        :class:`~sklearn_gd._dask.DaskObjective` (full-batch solvers only).
-        """
-        dask, da = require_dask()
-        if partial:
-            raise ValueError(
-                "partial_fit does not take dask arrays: call it on one chunk at a time "
-                "(e.g. X.blocks[i].compute()), or wrap the estimator in "
-                "dask_ml.wrappers.Incremental, or use fit on the dask arrays."
-            )
-        solver = resolve_solver(self.solver)
-        mini_batch = not getattr(solver, "full_batch_default", True) or (
-            self.batch_size != "auto" and getattr(solver, "uses_batch_size", False)
-        )
-        if mini_batch and not getattr(solver, "supports_partial_fit", False):
-            raise ValueError(
-                f"solver={solver.name!r} with batch_size={self.batch_size!r} draws "
-                "mini-batches but cannot resume between chunks; on dask arrays use a "
-                "full-batch solver (gd, momentum, lbfgs, newton, ista) or one of: "
-                f"{', '.join(solvers_with('supports_partial_fit'))}."
-            )
-        if self.early_stopping:
-            raise ValueError("early_stopping=True is not supported on dask arrays.")
-        X = da.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"Expected a 2-D dask array X, got {X.ndim} dimension(s).")
-        if any(np.isnan(n) for n in X.shape):
-            raise ValueError(
-                "X has unknown chunk sizes; call X.compute_chunk_sizes() (or build it "
-                "with known chunks) before fit."
-            )
-        if X.dtype not in (np.float32, np.float64):
-            if X.dtype.kind not in "biu":
-                raise ValueError(f"X must hold numbers; its dtype is {X.dtype}.")
-            X = X.astype(np.float64)
-        n, d = (int(k) for k in X.shape)
-        if n < 1 or d < 1:
-            raise ValueError(f"X of shape {X.shape} has no samples or no features.")
-        if X.numblocks[1] > 1:
-            X = X.rechunk({1: -1})
-        y = da.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        if y.ndim != 1 or y.shape[0] != n:
-            raise ValueError(f"y of shape {y.shape} does not match X of shape {X.shape}.")
-        y = y.rechunk((X.chunks[0],))
-        if sample_weight is None:
-            weights = da.ones(n, chunks=(X.chunks[0],), dtype=np.float64)
-        else:
-            weights = da.asarray(sample_weight).astype(np.float64)
-            if weights.shape != (n,):
-                raise ValueError(f"sample_weight of shape {weights.shape} does not match n={n}.")
-            weights = weights.rechunk((X.chunks[0],))
-        self.n_features_in_ = d
-        if hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        raw_weights = weights  # before class weights (partial_fit applies those)
-        if hasattr(self, "_encode_classes"):
-            classes = np.unique(da.unique(y).compute())
-            self._encode_classes(classes, np.ones(classes.shape[0]))  # sets classes_, checks
-            targets = y.map_blocks(functools.partial(_searchsorted, self.classes_), dtype=np.intp)
-            if self.class_weight is not None:
-                k = self.classes_.shape[0]
-                if isinstance(self.class_weight, str):  # "balanced"
-                    counts = da.bincount(targets, minlength=k).compute()
-                    per_class = n / (k * np.maximum(counts, 1))
-                else:
-                    per_class = np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
-                weights = weights * targets.map_blocks(
-                    functools.partial(_take, per_class.astype(np.float64)), dtype=np.float64
-                )
-        else:
-            if y.dtype.kind not in "biuf":
-                raise ValueError(f"y must hold numbers; its dtype is {y.dtype}.")
-            targets = y
-        if mini_batch:
-            return self._fit_dask_chunks(X, y, raw_weights)
-        dtype = X.dtype
-        k = self._target_matrix(np.zeros(0, dtype=targets.dtype), dtype).shape[1]
-        Y = targets.map_blocks(
-            self._target_matrix, dtype, dtype=dtype, chunks=(y.chunks[0], (k,)), new_axis=1
-        )
-        largest, total, smallest, finite = dask.compute(
-            weights.max(),
-            weights.sum(),
-            weights.min(),
-            da.isfinite(X).all() & da.isfinite(Y).all() & da.isfinite(weights).all(),
-        )
-        if not finite:
-            raise ValueError("X, y and sample_weight must be finite; they contain NaN or inf.")
-        if smallest < 0:
-            raise ValueError("sample_weight must be non-negative.")
-        if not largest > 0:
-            raise ValueError("sample_weight must have a positive sum; all weights are zero.")
-        weights = weights / largest
-        weight_sum = float(total) / float(largest)
-
-        def make_objective(penalty):
-            design = DaskDesign(X, self.fit_intercept)
-            return DaskObjective(design, self._loss(), Y, weights, penalty, weight_sum)
-
-        C = self._run_solver(X, y, Y, None, self._loss(), make_objective=make_objective)
-        self._set_coef(C, d)
-        return self
-
-    def _fit_dask_chunks(self, X, y, weights):
-        """Mini-batch solvers on dask arrays: epochs of ``partial_fit`` passes over chunks.
-
-        Each epoch visits the row chunks in an order drawn from
-        ``random_state`` and makes one ``partial_fit`` pass over each (the chunk
-        is computed and brought to this process, one at a time; never the whole
-        of ``X``). The run stops when the mean objective of an epoch has not
-        improved on the best by more than ``tol`` for ``n_iter_no_change``
-        epochs, or after ``max_iter`` epochs. ``n_iter_`` and ``history_``
-        count chunk passes.
-        """
-        dask, _ = require_dask()
-        if isinstance(getattr(self, "class_weight", None), str):
-            raise ValueError(
-                f"class_weight={self.class_weight!r} is not supported with mini-batch "
-                "solvers on dask arrays; pass a dict of class weights."
-            )
-        classes = getattr(self, "classes_", None)
-        keep = self.warm_start and hasattr(self, "coef_")
-        if not keep:
-            for name in self._fitted_state():
-                if name not in ("n_features_in_", "classes_"):
-                    delattr(self, name)
-        rng = check_random_state(self.random_state)
-        chunks = X.chunks[0]
-        X_blocks = X.to_delayed().ravel()
-        y_blocks = y.rechunk((chunks,)).to_delayed().ravel()
-        w_blocks = weights.rechunk((chunks,)).to_delayed().ravel()
-        nonempty = [i for i, size in enumerate(chunks) if size > 0]
-        weight_sum = max(float(weights.sum().compute()), 1e-300)
-        best, stale, converged = np.inf, 0, False
-        for _ in range(self.max_iter):
-            values = []
-            for i in rng.permutation(nonempty):
-                Xc, yc, wc = dask.compute(X_blocks[i], y_blocks[i], w_blocks[i])
-                self._fit_unguarded(Xc, yc, wc, partial=True, classes=classes)
-                values.append(self.history_["objective"][-1] * wc.sum())
-            total = float(np.sum(values)) / weight_sum
-            if total < best - self.tol:
-                best, stale = total, 0
-            else:
-                stale += 1
-                if stale >= self.n_iter_no_change:
-                    converged = True
-                    break
-        if not converged:
-            warnings.warn(
-                f"solver={self.solver!r} did not converge within max_iter={self.max_iter} "
-                "epochs over the dask chunks. Increase max_iter, scale the data or raise tol.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        return self
-
-    def _dask_map(self, method, X):
-        """``method`` (a prediction method's name) applied lazily to each row chunk."""
-        _, da = require_dask()
-        check_is_fitted(self)
-        X = da.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has shape {X.shape}, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        if X.numblocks[1] > 1:
-            X = X.rechunk({1: -1})
-        func = getattr(self, method)
-        probe = np.zeros((1, X.shape[1]), dtype=X.dtype if X.dtype.kind == "f" else np.float64)
-        sample = np.asarray(func(probe))
-        meta = np.empty((0,) * sample.ndim, dtype=sample.dtype)
-        if sample.ndim == 1:
-            return X.map_blocks(func, drop_axis=1, dtype=sample.dtype, meta=meta)
-        return X.map_blocks(
-            func, chunks=(X.chunks[0], (sample.shape[1],)), dtype=sample.dtype, meta=meta
-        )
-
-    def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
-        """The targets the loss sees and the sample weights (classifiers override)."""
-        return y, sample_weight
-
-    def _check_partial_fit(self):
-        """``partial_fit`` exists only for the solvers that support it (``available_if``)."""
-        solver = self.solver
-        cls = SOLVERS.get(solver) if isinstance(solver, str) else type(solver)
-        if cls is None or not getattr(cls, "supports_partial_fit", False):
-            name = solver if isinstance(solver, str) else getattr(solver, "name", solver)
-            raise AttributeError(
-                f"partial_fit is not available with solver={name!r}: it needs a solver "
-                "that keeps its state between passes over the data: "
-                f"{', '.join(solvers_with('supports_partial_fit'))}."
-            )
-        return True
-
-    def _validate_fit_data(self, X, y, sample_weight, reset=True):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            y_numeric=not hasattr(self, "_encode_classes"),
-        )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        if not np.all(np.isfinite(sample_weight)):
-            raise ValueError("sample_weight must be finite; it contains NaN or infinity.")
-        largest = np.max(sample_weight, initial=0.0)
-        if largest > 0:  # the scale is free (see _run_solver); this keeps products finite
-            sample_weight = sample_weight / largest
-        return X, y, sample_weight
-
-    def _starting_point(self, objective, partial):
-        """``(theta0, solver_state)``: the previous fit's when resuming, else zeros."""
-        if (partial or self.warm_start) and hasattr(self, "coef_"):
-            previous = self._coef_matrix()
-            if previous.shape == objective.shape:
-                theta0 = previous.astype(np.float64).ravel()
-                return theta0, getattr(self, "_solver_state", None)
-        return np.zeros(objective.n_coef), None
-
-    def _coef_matrix(self):
-        """The fitted coefficients as the solver's (n_dof, n_outputs) matrix."""
-        W = np.atleast_2d(self.coef_).T
-        if not self.fit_intercept:
-            return W
-        return np.vstack([W, np.atleast_1d(self.intercept_)[None, :]])
-
-    def _run_solver(self, X, y, Y, sample_weight, loss, *, partial=False, make_objective=None):
-        """Build the objective, run the solver, return the (n_dof, k) coefficients.
-
-        Also sets the fitted attributes that describe the run: ``n_iter_``,
-        ``history_``, ``loss_curve_``, ``validation_scores_``,
-        ``best_validation_score_`` and the solver state resumed by
-        ``warm_start`` and ``partial_fit``. ``make_objective(penalty)``, when
-        given, builds the objective instead (dask input: see :meth:`_fit_dask`).
-        """
-        if make_objective is None:
-            # The objective divides by S = sum(s), so the weights' scale is free: divide
-            # them by their largest so that neither S nor 1 / S overflows (weights of
-            # 1e308 or 1e-320 are legal). Zero weights stay zero.
-            largest = np.max(sample_weight, initial=0.0)
-            if not largest > 0:
-                raise ValueError("sample_weight must have a positive sum; all weights are zero.")
-            sample_weight = sample_weight / largest
+    def _fit_unguarded(self, X, y, sample_weight, *, partial, classes):
+        data = inputs_for(X, y).prepare(self, X, y, sample_weight, partial=partial, classes=classes)
         solver = resolve_solver(self.solver)
         solver._validate_params()
-        schedule = None if self.schedule is None else make_schedule(self.schedule, self.max_iter)
         random_state = check_random_state(self.random_state)
-        early_stopping = self.early_stopping and not partial
-        if early_stopping:
+        validation = None
+        if self.early_stopping and not partial:
             if not solver.reports_iterates:
                 raise ValueError(
                     f"early_stopping=True needs a solver that reports its iterates; "
                     f"solver={solver.name!r} does not. Use one of: "
                     f"{', '.join(solvers_with('reports_iterates'))}."
                 )
-            (X, y, Y, sample_weight), (X_val, y_val, _, sw_val) = validation_split(
-                X,
-                y,
-                Y,
-                sample_weight,
-                fraction=self.validation_fraction,
-                stratify=is_classifier(self),
-                random_state=random_state,
+            data, validation = data.split(
+                self.validation_fraction, is_classifier(self), random_state
             )
         penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
-        if make_objective is None:
-            objective = Objective(Design(X, self.fit_intercept), loss, Y, sample_weight, penalty)
-        else:
-            objective = make_objective(penalty)
+        objective = data.objective(self._loss(), penalty, self.fit_intercept)
         solver.check_objective(objective)
-        d, dtype = X.shape[1], X.dtype
+        d, dtype = data.n_features, data.dtype
 
         def attributes(theta):
             return self._coef_attributes(objective.coef_matrix(theta).astype(dtype), d)
 
-        monitor = bridge = None
-        if early_stopping:
+        monitor = None
+        if validation is not None:
 
             def validation_score(theta):
                 model = fitted_copy(self, attributes(theta))
-                return model.score(X_val, y_val, sample_weight=sw_val)
+                return model.score(
+                    validation.X, validation.y, sample_weight=validation.sample_weight
+                )
 
             monitor = ValidationMonitor(validation_score, self.n_iter_no_change, self.tol)
-        max_iter = 1 if partial else self.max_iter
+        bridge = None
         if CallbackBridge.wanted(self):
-            bridge = CallbackBridge(self, max_iter, X, y, sample_weight, attributes)
+            max_iter = 1 if partial else self.max_iter
+            bridge = CallbackBridge(self, max_iter, data.X, data.y, data.sample_weight, attributes)
         theta0, state = self._starting_point(objective, partial)
-        result = solver.minimize(
+        record = train(
+            solver,
             objective,
             theta0,
-            max_iter=max_iter,
+            self._run_settings(random_state),
+            partial=partial,
+            state=state,
+            monitor=monitor,
+            callback=combine([monitor, bridge]),
+        )
+        if not np.all(np.isfinite(record.coef)):
+            raise ValueError(
+                f"solver={solver.name!r} produced non-finite coefficients; the data "
+                "may hold extreme values. Scale the features (e.g. StandardScaler)."
+            )
+        if bridge is not None:
+            bridge.close(attributes(record.coef))
+        result = record.result
+        if not result.converged and not partial:
+            warnings.warn(
+                f"solver={solver.name!r} did not converge ({result.message}): "
+                f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol:g}. "
+                "Increase max_iter, scale the data (e.g. StandardScaler), raise tol, "
+                "or try another solver.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self._record_history(record, monitor, partial)
+        self._solver_state = result.state
+        for name, value in attributes(record.coef).items():
+            setattr(self, name, value)
+        return self
+
+    def _run_settings(self, random_state):
+        schedule = None if self.schedule is None else make_schedule(self.schedule, self.max_iter)
+        return RunSettings(
+            max_iter=self.max_iter,
             tol=self.tol,
             learning_rate=self.learning_rate,
             batch_size=self.batch_size,
@@ -546,40 +348,27 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             random_state=random_state,
             verbose=self.verbose,
-            callback=combine([monitor, bridge]),
-            initial_state=state,
         )
-        coef = result.coef
-        if monitor is not None and monitor.best_theta is not None:
-            coef = monitor.best_theta  # the best iterate on the validation data
-        if not np.all(np.isfinite(coef)):
-            raise ValueError(
-                f"solver={solver.name!r} produced non-finite coefficients; the data "
-                "may hold extreme values. Scale the features (e.g. StandardScaler)."
-            )
-        if bridge is not None:
-            bridge.close(attributes(coef))
-        if not result.converged and not partial:
-            warnings.warn(
-                f"solver={solver.name!r} did not converge within max_iter="
-                f"{self.max_iter} ({result.message}): {result.optimality_name} is "
-                f"{result.optimality:.3g}, tol={self.tol:g}. Increase max_iter, "
-                "scale the data (e.g. StandardScaler), raise tol, or try another "
-                "solver.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
-        self._record_history(result, monitor, partial)
-        self._solver_state = result.state
-        return objective.coef_matrix(coef).astype(dtype)
 
-    def _record_history(self, result, monitor, partial):
+    def _starting_point(self, objective, partial):
+        """``(theta0, solver_state)`` for this run.
+
+        ``partial_fit`` continues the previous coefficients and the solver's
+        state; a warm ``fit`` starts from the previous coefficients with a new
+        run; otherwise the run starts from zero.
+        """
+        if (partial or self.warm_start) and hasattr(self, "coef_"):
+            C = np.atleast_2d(self.coef_).T
+            if self.fit_intercept:
+                C = np.vstack([C, np.atleast_1d(self.intercept_)[None, :]])
+            if C.shape == objective.shape:
+                state = getattr(self, "_solver_state", None) if partial else None
+                return C.astype(np.float64).ravel(), state
+        return np.zeros(objective.n_coef), None
+
+    def _record_history(self, record, monitor, partial):
         """Set ``history_``, ``loss_curve_``, ``n_iter_`` and the validation scores."""
-        history = {
-            key: np.asarray(value, dtype=np.float64) for key, value in result.history.items()
-        }
-        if monitor is not None:
-            history["validation_score"] = np.asarray(monitor.scores, dtype=np.float64)
+        history = record.history
         previous = getattr(self, "history_", None) if partial else None
         if previous is not None and set(previous) == set(history):
             offset = previous["time"][-1] if previous["time"].size else 0.0
@@ -595,6 +384,28 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             self.validation_scores_ = None
             self.best_validation_score_ = None
 
+    def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
+        """The targets the loss sees and the sample weights (classifiers override)."""
+        return y, sample_weight
+
+    def _target_matrix(self, targets, dtype):
+        """The encoded targets as the loss's ``(n_samples, n_outputs)`` matrix."""
+        n_classes = len(self.classes_) if hasattr(self, "classes_") else None
+        return self._loss().target_matrix(targets, n_classes, dtype)
+
+    def _check_partial_fit(self):
+        """``partial_fit`` exists only for the solvers that support it (``available_if``)."""
+        solver = self.solver
+        cls = SOLVERS.get(solver) if isinstance(solver, str) else type(solver)
+        if cls is None or not getattr(cls, "supports_partial_fit", False):
+            name = solver if isinstance(solver, str) else getattr(solver, "name", solver)
+            raise AttributeError(
+                f"partial_fit is not available with solver={name!r}: it needs a solver "
+                "that keeps its state between passes over the data: "
+                f"{', '.join(solvers_with('supports_partial_fit'))}."
+            )
+        return True
+
     def _coef_attributes(self, C, d):
         """The fitted attributes for the coefficient matrix ``C`` (n_dof, k)."""
         coef = np.ascontiguousarray(C[:d].T)
@@ -603,11 +414,6 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         else:
             intercept = np.zeros(C.shape[1], dtype=C.dtype)
         return {"coef_": coef, "intercept_": intercept}
-
-    def _set_coef(self, C, d):
-        """Store ``coef_`` and ``intercept_`` (see :meth:`_coef_attributes`)."""
-        for name, value in self._coef_attributes(C, d).items():
-            setattr(self, name, value)
 
     # -------------------------------------------------------------- predicting
     def _linear_predictor(self, X, *, relative=False):
@@ -663,13 +469,3 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
 
 
 fit_context = _fit_context
-
-
-def _searchsorted(classes, block):
-    """Labels of a chunk of ``y`` as indices into ``classes``."""
-    return np.searchsorted(classes, block)
-
-
-def _take(values, block):
-    """``values[block]`` (per-class weights of a chunk of labels)."""
-    return values[block]

@@ -18,6 +18,13 @@ import numpy as np
 from scipy.special import expit, log_expit
 
 
+def _one_hot(labels, n_classes, dtype):
+    """Rows of the identity: ``Y[i, labels[i]] = 1``."""
+    Y = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    Y[np.arange(labels.shape[0]), labels] = 1
+    return Y
+
+
 def _softmax(Z):
     """Row-wise softmax; logit differences beyond the largest float give 0, silently."""
     with np.errstate(over="ignore"):
@@ -37,6 +44,28 @@ class SquaredLoss:
     curvature_bound = 1.0
     #: The objective is quadratic in the coefficients: its Hessian is constant.
     is_quadratic = True
+
+    def target_matrix(self, y, n_classes, dtype):
+        """Real targets ``y`` as one column, refusing values the loss cannot square.
+
+        The objective sums ``s_i (y_i - z_i)^2 / 2`` (weights at most 1): with
+        ``|y|`` near the square root of the largest float it is not finite even
+        at zero coefficients. Such targets are refused before any solver runs,
+        with room for the residuals to grow. ``n_classes`` is unused (None).
+        """
+        y = np.asarray(y)
+        limit = 1e-4 * np.sqrt(np.finfo(dtype).max / max(y.shape[0], 1))
+        largest = float(np.max(np.abs(y), initial=0.0))
+        if largest > limit:
+            raise ValueError(
+                f"The targets y are too large for least squares in {np.dtype(dtype).name}: "
+                f"max |y| = {largest:.3g} exceeds about {limit:.3g}, beyond which the "
+                "squared errors summed over the samples come too close to overflowing "
+                "floating point. Scale y first, "
+                "e.g. with sklearn.compose.TransformedTargetRegressor(regressor=..., "
+                "transformer=StandardScaler()), or divide it by a constant."
+            )
+        return y.astype(dtype, copy=False).reshape(-1, 1)
 
     def loss_gradient(self, Y, Z):
         """Per-sample losses, shape (n_samples,), and gradients in ``Z``."""
@@ -70,6 +99,13 @@ class LogisticLoss:
     """
 
     curvature_bound = 0.25
+
+    def target_matrix(self, labels, n_classes, dtype):
+        """Class indices as 0/1 indicators: one column for two classes
+        (``labels`` itself), one column per class above (one-vs-rest)."""
+        if n_classes == 2:
+            return labels.reshape(-1, 1).astype(dtype)
+        return _one_hot(labels, n_classes, dtype)
 
     def loss_gradient(self, Y, Z):
         return self.loss(Y, Z), expit(Z) - Y
@@ -109,6 +145,10 @@ class MultinomialLoss:
     """
 
     curvature_bound = 0.5
+
+    def target_matrix(self, labels, n_classes, dtype):
+        """Class indices as one-hot rows, one column per class (two included)."""
+        return _one_hot(labels, n_classes, dtype)
 
     def loss_gradient(self, Y, Z):
         # -sum_k y_k log p_k = sum(y) * logsumexp(z) - y . z, with the row

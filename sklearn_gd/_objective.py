@@ -322,6 +322,39 @@ class Objective:
         return self.loss.curvature_bound * self.scale * eig + self.penalty.l2
 
     # ----------------------------------------------------------- mini-batches
+    def batches(self, size, rng):
+        """The mini-batches of one epoch, in a random order: ``(objective, share)`` pairs.
+
+        Each batch is a :meth:`batch` view of ``size`` rows (the last one may be
+        smaller) and ``share`` is its fraction of the rows, so that the shares of
+        an epoch sum to 1. With ``size >= n_samples`` the one batch is the whole
+        objective (and ``rng`` is not drawn from).
+
+        Parameters
+        ----------
+        size : int
+            Rows per batch.
+        rng : numpy.random.RandomState
+            Source of the order.
+
+        Yields
+        ------
+        (Objective, float)
+        """
+        n = self.n_samples
+        if size >= n:
+            yield self, 1.0
+            return
+        order = rng.permutation(n)
+        for start in range(0, n, size):
+            index = order[start : start + size]
+            yield self.batch(index), index.shape[0] / n
+
+    def sample_batches(self, count, size, rng):
+        """``count`` batches of ``size`` rows drawn at random (for step-size estimates)."""
+        n = self.n_samples
+        return [self.batch(rng.choice(n, size, replace=False)) for _ in range(count)]
+
     def batch(self, index):
         """The objective on the rows ``index``, scaled to estimate the full one.
 

@@ -1,11 +1,9 @@
 """Estimator layer: :class:`GDLinearRegression`, least squares by the solver you name."""
 
-import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils._available_if import available_if
 
-from ._dask import is_dask_collection
-from ._estimator import _HISTORY_DOC, _SHARED_DOC, GDLinearModel, fit_context
+from ._estimator import _HISTORY_DOC, _SHARED_DOC, GDLinearModel, fit_context, predicts_rows
 from ._loss import SquaredLoss
 
 
@@ -45,8 +43,7 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn_gd import GDLinearRegression
+    >>>     >>> from sklearn_gd import GDLinearRegression
     >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
     >>> y = 2 * X.ravel() + 1
     >>> reg = GDLinearRegression(solver="gd", tol=1e-8).fit(X, y)
@@ -54,43 +51,6 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     2.0 1.0
     """
     )
-
-    def __init__(
-        self,
-        *,
-        solver="lbfgs",
-        alpha=0.0,
-        l1_ratio=0.0,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-4,
-        learning_rate="auto",
-        schedule=None,
-        batch_size="auto",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        random_state=None,
-        verbose=0,
-        warm_start=False,
-    ):
-        super().__init__(
-            solver=solver,
-            alpha=alpha,
-            l1_ratio=l1_ratio,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            learning_rate=learning_rate,
-            schedule=schedule,
-            batch_size=batch_size,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            random_state=random_state,
-            verbose=verbose,
-            warm_start=warm_start,
-        )
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -117,12 +77,13 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     def partial_fit(self, X, y, sample_weight=None):
         """One pass (epoch) over ``X``, continuing from the previous calls.
 
-        For the solvers that keep a state between passes (``sgd``,
-        ``momentum``, ``adam``, ``adamw``); other solvers have no
-        ``partial_fit``. The optimiser state (momentum buffers, Adam's moments
-        and step count, the schedule's step count) is kept between calls; the
-        ``"auto"`` learning rate is fixed on the first call. ``early_stopping``
-        does not apply.
+        For the solvers that keep a state between passes (those whose
+        ``supports_partial_fit`` is set: ``solvers_with("supports_partial_fit")``
+        lists them); other solvers have no ``partial_fit``. Everything the run
+        changes is kept between calls: the optimiser's buffers (momentum,
+        Adam's moments and step count), the learning rate (``"auto"`` is
+        resolved on the first call), the schedule's position and its plateau
+        reductions. ``early_stopping`` does not apply.
 
         Parameters
         ----------
@@ -143,30 +104,13 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     def _loss(self):
         return SquaredLoss()
 
-    def _target_matrix(self, targets, dtype):
-        targets = np.asarray(targets)
-        # The objective sums s_i (y_i - z_i)^2 / 2 (weights at most 1): with
-        # |y| near sqrt(largest float) it is not finite even at zero coefficients.
-        # Refuse before the solver runs, with room for the residuals to grow.
-        limit = 1e-4 * np.sqrt(np.finfo(dtype).max / max(targets.shape[0], 1))
-        largest = float(np.max(np.abs(targets), initial=0.0))
-        if largest > limit:
-            raise ValueError(
-                f"The targets y are too large for least squares in {np.dtype(dtype).name}: "
-                f"max |y| = {largest:.3g} exceeds about {limit:.3g}, beyond which the "
-                "squared errors summed over the samples come too close to overflowing "
-                "floating point. Scale y first, "
-                "e.g. with sklearn.compose.TransformedTargetRegressor(regressor=..., "
-                "transformer=StandardScaler()), or divide it by a constant."
-            )
-        return targets.astype(dtype, copy=False).reshape(-1, 1)
-
     def _coef_attributes(self, C, d):
         attributes = super()._coef_attributes(C, d)
         attributes["coef_"] = attributes["coef_"].ravel()
         attributes["intercept_"] = attributes["intercept_"][0]
         return attributes
 
+    @predicts_rows
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_``.
 
@@ -180,12 +124,4 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         ndarray of shape (n_samples,)
             Predicted values.
         """
-        if is_dask_collection(X):
-            return self._dask_map("predict", X)
         return self._linear_predictor(X)
-
-    def _coef_matrix(self):
-        W = self.coef_.reshape(-1, 1)
-        if not self.fit_intercept:
-            return W
-        return np.vstack([W, [[self.intercept_]]])

@@ -5,8 +5,7 @@ from scipy.special import log_expit, logsumexp
 from sklearn.utils import _safe_indexing
 
 from ._classifier import GDLinearClassifier
-from ._dask import is_dask_collection
-from ._estimator import _HISTORY_DOC, _SHARED_DOC
+from ._estimator import _HISTORY_DOC, _SHARED_DOC, predicts_rows
 from ._loss import LogisticLoss
 
 
@@ -65,14 +64,7 @@ class GDLogisticRegression(GDLinearClassifier):
     def _loss(self):
         return LogisticLoss()
 
-    def _target_matrix(self, labels, dtype):
-        n_classes = self.classes_.shape[0]
-        if n_classes == 2:
-            return labels.reshape(-1, 1).astype(dtype)
-        Y = np.zeros((labels.shape[0], n_classes), dtype=dtype)
-        Y[np.arange(labels.shape[0]), labels] = 1
-        return Y
-
+    @predicts_rows
     def predict_log_proba(self, X):
         """Logarithm of the probability of each class, computed without underflow.
 
@@ -86,8 +78,6 @@ class GDLogisticRegression(GDLinearClassifier):
         ndarray of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
-        if is_dask_collection(X):
-            return self._dask_map("predict_log_proba", X)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])

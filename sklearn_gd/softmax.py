@@ -4,8 +4,7 @@ import numpy as np
 from scipy.special import log_expit, log_softmax
 
 from ._classifier import GDLinearClassifier
-from ._dask import is_dask_collection
-from ._estimator import _HISTORY_DOC, _SHARED_DOC
+from ._estimator import _HISTORY_DOC, _SHARED_DOC, predicts_rows
 from ._loss import MultinomialLoss
 
 
@@ -61,11 +60,6 @@ class GDSoftmaxClassifier(GDLinearClassifier):
     def _loss(self):
         return MultinomialLoss()
 
-    def _target_matrix(self, labels, dtype):
-        Y = np.zeros((labels.shape[0], self.classes_.shape[0]), dtype=dtype)
-        Y[np.arange(labels.shape[0]), labels] = 1
-        return Y
-
     def _coef_attributes(self, C, d):
         # Adding one vector to every class's coefficients leaves the
         # probabilities unchanged, not the penalty: report the representative
@@ -80,6 +74,7 @@ class GDSoftmaxClassifier(GDLinearClassifier):
         C[:d] -= _best_shift(C[:d], l1, self.alpha * (1.0 - self.l1_ratio)).astype(C.dtype)
         return super()._coef_attributes(C, d)
 
+    @predicts_rows
     def decision_function(self, X):
         """Class scores ``X @ coef_.T + intercept_``.
 
@@ -98,8 +93,6 @@ class GDSoftmaxClassifier(GDLinearClassifier):
             largest (``z - max(z)``, the same probabilities) rather than as
             infinities.
         """
-        if is_dask_collection(X):
-            return self._dask_map("decision_function", X)
         scores = self._linear_predictor(X, relative=True)
         if scores.shape[1] != 2:
             return scores

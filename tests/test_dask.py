@@ -208,11 +208,35 @@ def test_dask_stochastic_solver_passes_over_chunks_reproducibly(client, Estimato
     assert first.score(X, y) > reference.score(X, y) - 0.05
 
 
-def test_dask_class_weight_balanced_needs_full_batch():
+def test_dask_mini_batches_follow_the_adaptive_schedule(client):
     X, y = _data("multiclass")
-    model = GDSoftmaxClassifier(solver="adam", class_weight="balanced")
-    with pytest.raises(ValueError, match="dict of class weights"):
-        model.fit(da.from_array(X, chunks=(100, 4)), y)
+    Xd, yd = da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100)
+    params = dict(solver="sgd", batch_size=50, max_iter=200, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        on_dask = GDSoftmaxClassifier(**params).fit(Xd, yd)
+        in_memory = GDSoftmaxClassifier(**params).fit(X, y)
+    rates = np.unique(on_dask.history_["learning_rate"])
+    assert rates.size > 1  # the plateaus divided the rate, as they do in memory
+    np.testing.assert_allclose(rates.max() / rates, 5.0 ** np.arange(rates.size)[::-1])
+    assert np.unique(in_memory.history_["learning_rate"]).size > 1
+    assert on_dask.score(X, y) > in_memory.score(X, y) - 0.05
+
+
+def test_dask_balanced_class_weight_with_mini_batches(client):
+    X, y = _data("multiclass")
+    keep = (y != 0) | (np.arange(y.shape[0]) % 5 == 0)  # class 0 made rare
+    X, y = X[keep], y[keep]
+    Xd, yd = da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        on_dask = GDSoftmaxClassifier(
+            solver="sgd", class_weight="balanced", max_iter=200, random_state=0
+        ).fit(Xd, yd)
+    balanced = GDSoftmaxClassifier(class_weight="balanced").fit(X, y).predict_proba(X)
+    unweighted = GDSoftmaxClassifier().fit(X, y).predict_proba(X)
+    P = on_dask.predict_proba(X)
+    assert np.mean(np.abs(P - balanced)) < 0.5 * np.mean(np.abs(P - unweighted))
 
 
 def test_dask_fit_never_materialises_x_in_the_client(monkeypatch):

@@ -274,7 +274,7 @@ def test_partial_fit_streams_blocks_like_dask_incremental(Estimator):
         for start in range(0, 600, 100):  # blocks, as dask_ml.wrappers.Incremental feeds them
             clf.partial_fit(X[start : start + 100], y[start : start + 100], classes=[0, 1, 2])
     assert clf.n_iter_ == 18 and clf.history_["objective"].shape == (18,)
-    assert clf._solver_state["rule"][0] == 18 * 5  # Adam's step count: 5 batches per block
+    assert clf._solver_state.rule[0] == 18 * 5  # Adam's step count: 5 batches per block
     assert clf.score(X, y) > 0.7
     assert np.all(np.diff(clf.history_["time"]) >= 0)
 
@@ -316,25 +316,14 @@ def test_warm_start_takes_fewer_iterations(classification, solver):
     est.fit(X, y)
     first, coef = est.n_iter_, est.coef_.copy()
     est.fit(X, y)
-    assert est.n_iter_ < first
-    assert est.n_iter_ <= max(first // 3, 7)
-    if solver not in STATEFUL:  # mini-batch runs stop at a noisy point
+    if solver not in STATEFUL:
+        assert est.n_iter_ <= max(first // 3, 7)
         np.testing.assert_allclose(est.coef_, coef, atol=1e-3)
+    else:  # a new run (rate and schedule afresh) from the previous coefficients
+        cold_start = GDLogisticRegression(**params).fit(X, y).history_["objective"][0]
+        assert est.history_["objective"][0] < cold_start
     cold = GDLogisticRegression(**params).fit(X, y)
     assert cold.n_iter_ == first
-
-
-def test_warm_start_resumes_the_solver_state(regression):
-    X, y = regression
-    params = dict(solver="adam", schedule="exponential", batch_size=len(X), tol=0.0)
-    resumed = GDLinearRegression(max_iter=3, warm_start=True, **params)
-    quiet_fit(resumed, X, y)
-    quiet_fit(resumed, X, y)
-    straight = quiet_fit(GDLinearRegression(max_iter=6, **params), X, y)
-    np.testing.assert_allclose(resumed.coef_, straight.coef_, rtol=1e-12)
-    np.testing.assert_allclose(
-        resumed.history_["learning_rate"], straight.history_["learning_rate"][3:]
-    )
 
 
 # ------------------------------------------------------------------ history

@@ -37,6 +37,11 @@ def solvers_supporting_l1():
     return solvers_with("supports_l1")
 
 
+def solver_names(predicate):
+    """Names of the solvers whose class satisfies ``predicate(cls)``, in registry order."""
+    return [name for name, cls in SOLVERS.items() if predicate(cls)]
+
+
 def solvers_with(capability):
     """Names of the solvers whose class sets the capability attribute ``capability``.
 
@@ -44,15 +49,15 @@ def solvers_with(capability):
     ----------
     capability : str
         A capability attribute of :class:`Solver`: ``"supports_l1"``,
-        ``"stochastic"``, ``"supports_partial_fit"``, ``"reports_iterates"``
-        or ``"uses_schedule"``.
+        ``"stochastic"``, ``"supports_partial_fit"``, ``"reports_iterates"``,
+        ``"uses_learning_rate"`` or ``"uses_schedule"``.
 
     Returns
     -------
     list of str
         Keys of :data:`SOLVERS`, in registry order.
     """
-    return [name for name, cls in SOLVERS.items() if getattr(cls, capability)]
+    return solver_names(lambda cls: getattr(cls, capability))
 
 
 def resolve_solver(solver):
@@ -88,6 +93,7 @@ __all__ = [
     "Solver",
     "SolverResult",
     "resolve_solver",
+    "solver_names",
     "solvers_supporting_l1",
     "solvers_with",
 ]

@@ -74,11 +74,13 @@ class Solver(BaseEstimator):
     ``stochastic``
         the result depends on ``random_state``;
     ``supports_partial_fit``
-        one call of ``minimize(max_iter=1, initial_state=...)`` is one pass
-        over the data that continues from the state of the previous call;
+        has ``partial_minimize``: one pass over the data that continues from
+        the state of the previous call;
     ``reports_iterates``
         calls ``callback(theta)`` after every iteration or epoch (which early
         stopping and the per-iteration scikit-learn callbacks need);
+    ``uses_learning_rate``
+        takes the estimator's ``learning_rate``;
     ``uses_schedule``
         takes a learning-rate schedule (:mod:`sklearn_gd.schedules`).
     """
@@ -88,6 +90,7 @@ class Solver(BaseEstimator):
     stochastic = False
     supports_partial_fit = False
     reports_iterates = False
+    uses_learning_rate = False
     uses_schedule = False
     _parameter_constraints: dict = {}
 
@@ -189,28 +192,43 @@ class IterationLog:
 
     Shared by the solvers so that ``history`` and ``verbose`` output look the
     same for each of them.
+
+    Parameters
+    ----------
+    solver_name : str
+        For messages.
+    verbose : int
+        Print one line per record when > 0.
+    reference_value : float or None
+        The objective divergence is measured against (the start of training);
+        None until the caller sets ``reference_value`` before the first record.
+    learning_rate : float or None
+        The initial learning rate, for the hint of a divergence error.
+    callback : callable or None
+        ``callback(theta) -> stop``, called after each record.
+    iterations_above : int
+        Records in a row far above the reference so far (a resumed run's count).
+    unit : str
+        What one record is, for ``verbose``: ``"iteration"`` or ``"epoch"``.
     """
 
     def __init__(
         self,
         solver_name,
         verbose,
-        initial_value,
+        reference_value,
         learning_rate=None,
         callback=None,
-        reference_value=None,
+        iterations_above=0,
+        unit="iteration",
     ):
         self.solver_name = solver_name
         self.verbose = verbose
-        self.initial_value = initial_value
-        # A run whose objective stays above this has made things worse: the larger
-        # of the starting objective and the objective at zero coefficients.
-        self.reference_value = max(
-            initial_value, -np.inf if reference_value is None else reference_value
-        )
-        self.iterations_above = 0
+        self.reference_value = reference_value
+        self.iterations_above = iterations_above
         self.learning_rate = learning_rate
         self.callback = callback
+        self.unit = unit
         self.start = time.perf_counter()
         self.callback_time = 0.0
         self.history = {"objective": [], "optimality": [], "learning_rate": [], "time": []}
@@ -231,20 +249,20 @@ class IterationLog:
         if self.verbose:
             step = "" if learning_rate is None else f", step {learning_rate:.3e}"
             print(
-                f"[{self.solver_name}] iteration {n}: objective {value:.8e}, "
+                f"[{self.solver_name}] {self.unit} {n}: objective {value:.8e}, "
                 f"optimality {optimality:.3e}{step}, elapsed {elapsed:.3f}s"
             )
         limit = EXPLOSION_FACTOR * max(self.reference_value, 1.0)
         if not np.isfinite(value) or value > limit:
             self.fail(
-                f"the objective went from {self.initial_value:.6g} to {value:.6g}", learning_rate
+                f"the objective went from {self.reference_value:.6g} to {value:.6g}", learning_rate
             )
         far_above = value > 2.0 * abs(self.reference_value) + 1e-12
         self.iterations_above = self.iterations_above + 1 if far_above else 0
         if self.iterations_above >= DIVERGENCE_PATIENCE:
             self.fail(
                 f"the objective stayed above twice its value at the start "
-                f"({self.reference_value:.6g}) for {DIVERGENCE_PATIENCE} iterations "
+                f"({self.reference_value:.6g}) for {DIVERGENCE_PATIENCE} {self.unit}s "
                 f"(now {value:.6g})",
                 learning_rate,
             )

@@ -1,10 +1,18 @@
-"""The loop shared by the first-order solvers: gd, sgd, momentum, adam and adamw.
+"""The loop shared by the first-order solvers: gd, sgd, momentum, adam, adamw and the like.
 
 Each of those solvers is only an *update rule* in the style of optax: it keeps an
 explicit state and turns a (mini-batch) gradient into a step. This module runs
-the epochs: shuffling, mini-batches, the proximal step for the L1 part, the
-learning-rate schedule, the stopping rule, the history and the state that
-``warm_start`` and ``partial_fit`` resume from.
+the epochs: the batches (which the objective yields: rows of an array in memory,
+computed chunks of a dask array), the proximal step for the L1 part, the
+learning-rate schedule, the stopping rule and divergence detection.
+
+Run state
+    Everything a run changes as it goes (the rule's state, the resolved initial
+    rate, the schedule's position, the plateau scale and counters, the reference
+    objective of the divergence check) is one :class:`FirstOrderState`. ``fit``
+    starts a new one, so a warm start moves from the previous coefficients as
+    far as a cold fit would; ``partial_fit`` hands the state of its previous
+    call back to :meth:`FirstOrderSolver.partial_minimize`, one epoch per call.
 
 Learning rate
     ``eta0`` is the estimator's ``learning_rate`` (``"auto"``: ``1 / L``, or the
@@ -24,6 +32,8 @@ Stopping rule
     * a callback (early stopping, scikit-learn callbacks) may stop the run.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..schedules import make_schedule
@@ -34,6 +44,44 @@ from ._base import IterationLog, Solver, SolverResult, detects_overflow
 N_ITER_NO_CHANGE = 5
 #: Default mini-batch size of the stochastic solvers: ``min(AUTO_BATCH, n_samples)``.
 AUTO_BATCH = 200
+
+
+@dataclass
+class FirstOrderState:
+    """What a first-order run carries from one epoch to the next, and across calls.
+
+    Attributes
+    ----------
+    solver : str
+        Name of the solver whose state this is.
+    rule : object
+        The update rule's own state (momentum buffers, Adam's moments and step count).
+    eta0 : float
+        The initial learning rate, ``"auto"`` resolved.
+    step : int
+        Epochs (or full-batch iterations) completed: the schedule's position.
+    lr_scale : float
+        Multiplier of the scheduled rate, changed by plateau reactions.
+    best : float
+        Lowest epoch objective since the last plateau reaction.
+    stalled : int
+        Epochs in a row that did not improve on ``best`` by more than ``tol``.
+    reference : float
+        What divergence is measured against: the larger of the objective at
+        the start of training and at zero coefficients.
+    above : int
+        Epochs in a row far above ``reference`` (see :class:`IterationLog`).
+    """
+
+    solver: str
+    rule: object
+    eta0: float
+    step: int = 0
+    lr_scale: float = 1.0
+    best: float = np.inf
+    stalled: int = 0
+    reference: float = np.inf
+    above: int = 0
 
 
 class FirstOrderSolver(Solver):
@@ -53,6 +101,7 @@ class FirstOrderSolver(Solver):
 
     supports_l1 = True
     reports_iterates = True
+    uses_learning_rate = True
     uses_schedule = True
     full_batch_default = True
     default_schedule = "constant"
@@ -71,8 +120,11 @@ class FirstOrderSolver(Solver):
         """
         raise NotImplementedError
 
-    # ---------------------------------------------------------------- helpers
-    def _batch_size(self, batch_size, n_samples):
+    def batch_size_for(self, batch_size, n_samples):
+        """Rows per batch for the estimator's ``batch_size`` on ``n_samples`` rows.
+
+        A run is mini-batch exactly when this is below ``n_samples``.
+        """
         if batch_size == "auto" or not self.uses_batch_size:
             if self.full_batch_default or not self.uses_batch_size:
                 return n_samples
@@ -96,20 +148,26 @@ class FirstOrderSolver(Solver):
             return float(learning_rate)
         if self.auto_learning_rate is not None:
             return float(self.auto_learning_rate)
-        factor = self._auto_step_factor(batch_size >= objective.n_samples)
-        if batch_size >= objective.n_samples:
+        full_batch = batch_size >= objective.n_samples
+        factor = self._auto_step_factor(full_batch)
+        if full_batch:
             lipschitz = objective.lipschitz()
         else:
             # The steepest of a few random batches bounds what one step meets.
             lipschitz = max(
-                objective.batch(
-                    rng.choice(objective.n_samples, batch_size, replace=False)
-                ).lipschitz()
-                for _ in range(3)
+                part.lipschitz() for part in objective.sample_batches(3, batch_size, rng)
             )
         return factor / lipschitz if 0 < lipschitz < np.inf else factor
 
-    # ------------------------------------------------------------------ loop
+    def start(self, objective, theta, learning_rate, batch_size, rng):
+        """A new :class:`FirstOrderState` for a run from ``theta``."""
+        eta0 = self._learning_rate(learning_rate, objective, batch_size, rng)
+        reference = objective.value(theta)
+        if np.any(theta):  # a warm start may begin below the null model's objective
+            reference = max(reference, objective.value(np.zeros_like(theta)))
+        return FirstOrderState(self.name, self.init_state(theta), eta0, reference=reference)
+
+    # ------------------------------------------------------------- runs
     @detects_overflow
     def minimize(
         self,
@@ -127,126 +185,39 @@ class FirstOrderSolver(Solver):
         callback=None,
         initial_state=None,
     ):
-        rng = random_state if random_state is not None else np.random.RandomState(0)
-        n = objective.n_samples
-        batch = self._batch_size(batch_size, n)
-        full_batch = batch >= n
-        schedule = make_schedule(
-            self._default_schedule(full_batch) if schedule is None else schedule,
-            horizon=max_iter,
-        )
-        theta = np.array(theta0, dtype=np.float64)
-        resumed = isinstance(initial_state, dict) and initial_state.get("solver") == self.name
-        if resumed and learning_rate == "auto":
-            eta0 = initial_state["eta0"]  # "auto" is resolved once per training
-        else:
-            eta0 = self._learning_rate(learning_rate, objective, batch, rng)
-        if resumed:
-            state = initial_state["rule"]
-            step, scale = initial_state["step"], initial_state["lr_scale"]
-        else:
-            state, step, scale = self.init_state(theta), 0, 1.0
-        lr = self._scheduled(schedule, step, eta0, scale)
-        log = IterationLog(
-            self.name,
-            verbose,
-            objective.value(theta),
-            eta0,
-            callback=callback,
-            reference_value=objective.value(np.zeros_like(theta)),
-        )
-        best, stalled = np.inf, 0
-        # Full batch: the best iterate seen (its objective is exact), returned
-        # only by a run that ends worse than it started.
-        best_theta, best_theta_value = theta, log.initial_value
-        converged, optimality = False, np.inf
-        optimality_name = "max |gradient mapping|" if full_batch else "objective change"
-        message = f"reached max_iter={max_iter}"
-        for _ in range(max_iter):
-            if full_batch:
-                batches = [slice(None)]
-            else:
-                order = rng.permutation(n)
-                batches = [order[i : i + batch] for i in range(0, n, batch)]
-            epoch_value = 0.0
-            for index in batches:
-                part = objective if full_batch else objective.batch(index)
-                value, grad = part.smooth_value_and_gradient(theta)
-                value += part.nonsmooth_value(theta)
-                epoch_value += value * (1.0 if full_batch else len(index) / n)
-                if full_batch:
-                    mapping = (theta - objective.prox(theta - eta0 * grad, eta0)) / eta0
-                    optimality = float(np.max(np.abs(mapping), initial=0.0))
-                    if optimality <= tol:
-                        break
-                if full_batch and value < best_theta_value:
-                    best_theta, best_theta_value = theta, value
-                update, prox_step, state = self.update(grad, state, theta, lr, part)
-                theta = objective.prox(theta - update, prox_step)
-                if not np.all(np.isfinite(theta)):
-                    log.fail("the coefficients overflowed to infinity or NaN", lr)
-            if not full_batch:
-                optimality = abs(best - epoch_value) if np.isfinite(best) else np.inf
-            stop = log.record(epoch_value, optimality, lr, theta)
-            if full_batch and optimality <= tol:
-                converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
-                break
-            step += 1
-            if stop:
-                converged, message = True, "stopped by a callback (e.g. early stopping)"
-                break
-            if epoch_value < best - tol:
-                best, stalled = epoch_value, 0
-            elif not full_batch or self.stochastic or schedule.on_plateau(scale) is not None:
-                stalled += 1
-            if stalled >= n_iter_no_change:
-                stalled = 0
-                new_scale = schedule.on_plateau(scale)
-                if new_scale is not None:
-                    scale, best = new_scale, epoch_value
-                elif not full_batch or self.stochastic:
-                    converged = True
-                    message = (
-                        f"the objective improved by less than tol={tol:g} for "
-                        f"{n_iter_no_change} epochs"
-                    )
-                    break
-            lr = self._scheduled(schedule, step, eta0, scale)
-        final_value = objective.value(theta)
-        if full_batch and self.minimizes(objective) and final_value > best_theta_value:
-            if final_value > log.reference_value:
-                theta, final_value = best_theta, best_theta_value
-                converged = False
-                message = (
-                    f"it ended above its starting objective; returned the best iterate "
-                    f"seen (objective {best_theta_value:.6g}). A smaller learning_rate "
-                    f"than {eta0:.3g} should do better"
-                )
-        if not np.isfinite(final_value) or (
-            self.minimizes(objective) and final_value > log.reference_value
-        ):
-            log.fail(
-                f"it ended at an objective of {final_value:.6g}, above its value at the "
-                f"start ({log.reference_value:.6g})",
-                lr,
-            )
-        return SolverResult(
-            coef=theta,
-            n_iter=max(log.n_iter, 1),
-            converged=converged,
-            optimality=optimality,
-            optimality_name=optimality_name,
-            learning_rate=eta0,
-            history=log.history,
-            message=message,
-            state={
-                "solver": self.name,
-                "rule": state,
-                "step": step,
-                "lr_scale": scale,
-                "eta0": eta0,
-            },
-        )
+        run = _Run(
+            self, objective, theta0, max_iter, tol, learning_rate, batch_size, schedule,
+            n_iter_no_change, random_state, verbose, callback, initial_state,
+        )  # fmt: skip
+        return run.to_the_end()
+
+    @detects_overflow
+    def partial_minimize(
+        self,
+        objective,
+        theta0,
+        *,
+        tol,
+        learning_rate="auto",
+        batch_size="auto",
+        schedule=None,
+        n_iter_no_change=N_ITER_NO_CHANGE,
+        random_state=None,
+        verbose=0,
+        initial_state=None,
+    ):
+        """One epoch over ``objective`` from ``theta0``, continuing ``initial_state``.
+
+        What ``partial_fit`` runs: each row is read once (no reference or final
+        evaluation of its own), the schedule and plateau counters go on from
+        the state of the previous call, and the result's ``state`` is the one to
+        pass to the next call. Parameters as for :meth:`minimize`.
+        """
+        run = _Run(
+            self, objective, theta0, 1, tol, learning_rate, batch_size, schedule,
+            n_iter_no_change, random_state, verbose, None, initial_state,
+        )  # fmt: skip
+        return run.one_epoch()
 
     @staticmethod
     def _scheduled(schedule, step, eta0, scale):
@@ -257,3 +228,193 @@ class FirstOrderSolver(Solver):
                 "a learning rate must be a finite number >= 0."
             )
         return lr
+
+
+class _Run:
+    """One run of a first-order rule: its batches, schedule, plateaus and log."""
+
+    def __init__(
+        self, solver, objective, theta0, max_iter, tol, learning_rate, batch_size, schedule,
+        n_iter_no_change, random_state, verbose, callback, initial_state,
+    ):  # fmt: skip
+        self.solver, self.objective = solver, objective
+        self.max_iter, self.tol, self.patience = max_iter, tol, n_iter_no_change
+        self.rng = random_state if random_state is not None else np.random.RandomState(0)
+        self.batch = solver.batch_size_for(batch_size, objective.n_samples)
+        self.full_batch = self.batch >= objective.n_samples
+        default = solver._default_schedule(self.full_batch)
+        self.schedule = make_schedule(default if schedule is None else schedule, horizon=max_iter)
+        self.theta = self.theta0 = np.array(theta0, dtype=np.float64)
+        if isinstance(initial_state, FirstOrderState) and initial_state.solver == solver.name:
+            self.state = initial_state
+        else:
+            self.state = solver.start(objective, self.theta, learning_rate, self.batch, self.rng)
+        self.lr = self._rate()
+        self.log = IterationLog(
+            solver.name,
+            verbose,
+            self.state.reference,
+            self.state.eta0,
+            callback=callback,
+            iterations_above=self.state.above,
+            unit="iteration" if self.full_batch else "epoch",
+        )
+        self.optimality = np.inf
+
+    def _rate(self):
+        state = self.state
+        return self.solver._scheduled(self.schedule, state.step, state.eta0, state.lr_scale)
+
+    # --------------------------------------------------------------- epochs
+    def epoch(self):
+        """One pass over the batches; returns True if the gradient mapping met ``tol``.
+
+        A full batch whose gradient mapping is at most ``tol`` is not stepped
+        from (the run has converged there); otherwise every batch takes a step.
+        """
+        objective, solver, state = self.objective, self.solver, self.state
+        epoch_value = 0.0
+        for part, share in objective.batches(self.batch, self.rng):
+            value, grad = part.smooth_value_and_gradient(self.theta)
+            value += part.nonsmooth_value(self.theta)
+            epoch_value += value * share
+            if self.full_batch:
+                eta0 = state.eta0
+                mapping = (self.theta - objective.prox(self.theta - eta0 * grad, eta0)) / eta0
+                self.optimality = float(np.max(np.abs(mapping), initial=0.0))
+                if self.optimality <= self.tol:
+                    self.epoch_value = epoch_value
+                    return True
+                if value < self.best_value:
+                    self.best_theta, self.best_value = self.theta, value
+            step, prox_step, state.rule = solver.update(grad, state.rule, self.theta, self.lr, part)
+            self.theta = objective.prox(self.theta - step, prox_step)
+            if not np.all(np.isfinite(self.theta)):
+                self.log.fail("the coefficients overflowed to infinity or NaN", self.lr)
+        if not self.full_batch:
+            best = state.best
+            self.optimality = abs(best - epoch_value) if np.isfinite(best) else np.inf
+        self.epoch_value = epoch_value
+        return False
+
+    def plateau(self):
+        """Feed the plateau rule with the last epoch; True when the run should stop."""
+        state, schedule = self.state, self.schedule
+        reacts = schedule.on_plateau(state.lr_scale) is not None
+        if self.epoch_value < state.best - self.tol:
+            state.best, state.stalled = self.epoch_value, 0
+        elif not self.full_batch or self.solver.stochastic or reacts:
+            state.stalled += 1
+        if state.stalled < self.patience:
+            return False
+        state.stalled = 0
+        new_scale = schedule.on_plateau(state.lr_scale)
+        if new_scale is not None:
+            state.lr_scale, state.best = new_scale, self.epoch_value
+            return False
+        return not self.full_batch or self.solver.stochastic
+
+    def _record(self):
+        stop = self.log.record(self.epoch_value, self.optimality, self.lr, self.theta)
+        self.state.above = self.log.iterations_above
+        return stop
+
+    def one_epoch(self):
+        """One epoch, every batch stepped from: what a ``partial_fit`` call runs."""
+        self.best_value = np.inf
+        self.epoch()
+        self._record()
+        self.state.step += 1
+        self.plateau()
+        return self._result(False, "one epoch over the data given (partial_fit)")
+
+    def to_the_end(self):
+        """Epochs until a stopping rule holds or ``max_iter``; the result of ``fit``."""
+        self.best_theta, self.best_value = self.theta, np.inf
+        converged, message = False, f"reached max_iter={self.max_iter}"
+        tol = self.tol
+        for _ in range(self.max_iter):
+            if self.epoch():
+                self._record()
+                converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
+                break
+            stop = self._record()
+            self.state.step += 1
+            if stop:
+                converged, message = True, "stopped by a callback (e.g. early stopping)"
+                break
+            if self.plateau():
+                converged = True
+                message = (
+                    f"the objective improved by less than tol={tol:g} for {self.patience} epochs"
+                )
+                break
+            self.lr = self._rate()
+        if self.solver.minimizes(self.objective):
+            if self.full_batch and not converged:
+                converged, message = self._full_batch_end(converged, message)
+            elif not self.full_batch:
+                converged, message = self._mini_batch_end(converged, message)
+        return self._result(converged, message)
+
+    def _full_batch_end(self, converged, message):
+        """A full-batch run that ended above its best iterate returns that iterate.
+
+        A deterministic rule minimising the objective should not end above where
+        it started: if it does, the learning rate was too large.
+        """
+        objective, state = self.objective, self.state
+        final_value = objective.value(self.theta)
+        if final_value > self.best_value and final_value > state.reference:
+            self.theta = self.best_theta
+            message = (
+                f"it ended above its starting objective; returned the best iterate "
+                f"seen (objective {self.best_value:.6g}). A smaller learning_rate "
+                f"than {state.eta0:.3g} should do better"
+            )
+            final_value = self.best_value
+        if not np.isfinite(final_value) or final_value > state.reference:
+            self.log.fail(
+                f"it ended at an objective of {final_value:.6g}, above its value at the "
+                f"start ({state.reference:.6g})",
+                self.lr,
+            )
+        return converged, message
+
+    def _mini_batch_end(self, converged, message):
+        """A mini-batch run that ended above its starting objective returns its start.
+
+        Its epoch objectives are means over moving iterates, so the whole
+        objective is evaluated here (two passes, ``fit`` only). A run that ends
+        above where it began (mini-batch noise in a short run, or too large a
+        rate) returns the starting coefficients; by more than ``tol`` (the
+        change the stopping rule ignores), that is reported as not converged (a
+        ConvergenceWarning), not as divergence.
+        """
+        final_value = self.objective.value(self.theta)
+        if not np.isfinite(final_value):
+            self.log.fail("it ended at a non-finite objective", self.lr)
+        start_value = self.objective.value(self.theta0)
+        if final_value <= start_value:
+            return converged, message
+        self.theta = self.theta0
+        if final_value <= start_value + self.tol:
+            return converged, message + "; it ended within tol above its start, kept the start"
+        return False, (
+            f"it ended above its starting objective ({final_value:.6g} > {start_value:.6g}), "
+            "as mini-batch noise in a short run or too large a learning rate can make it; "
+            f"returned the starting coefficients. A smaller learning_rate than "
+            f"{self.state.eta0:.3g} or more epochs should do better"
+        )
+
+    def _result(self, converged, message):
+        return SolverResult(
+            coef=self.theta,
+            n_iter=max(self.log.n_iter, 1),
+            converged=converged,
+            optimality=self.optimality,
+            optimality_name="max |gradient mapping|" if self.full_batch else "objective change",
+            history=self.log.history,
+            message=message,
+            state=self.state,
+        )

@@ -41,6 +41,7 @@ class ISTA(Solver):
     name = "ista"
     supports_l1 = True
     reports_iterates = True
+    uses_learning_rate = True
     _parameter_constraints = {"fista": ["boolean"]}
 
     def __init__(self, fista=True):

@@ -1,0 +1,94 @@
+"""Estimator layer: run a solver on an objective and return what the run produced.
+
+:func:`train` is the one place a solver is run: a whole fit (``minimize``) or one
+epoch of ``partial_fit`` (``partial_minimize``, continuing the state of the
+previous call). It knows the solver interface and the run settings, nothing of
+scikit-learn's estimator API; the estimator turns the :class:`RunRecord` into its
+fitted attributes and warnings.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class RunSettings:
+    """The estimator's parameters that a run reads (see the estimators' docs)."""
+
+    max_iter: int
+    tol: float
+    learning_rate: object
+    batch_size: object
+    schedule: object
+    n_iter_no_change: int
+    random_state: object
+    verbose: int
+
+
+@dataclass
+class RunRecord:
+    """What a run produced.
+
+    Attributes
+    ----------
+    coef : ndarray
+        The flat coefficients to keep (the best validation iterate with early stopping).
+    result : SolverResult
+        The solver's result (iterations, convergence, message, state).
+    history : dict of ndarray
+        The run's history, ``"validation_score"`` included with early stopping.
+    """
+
+    coef: np.ndarray
+    result: object
+    history: dict
+
+
+def train(solver, objective, theta0, settings, *, partial=False, state=None, monitor=None,
+          callback=None):  # fmt: skip
+    """Run ``solver`` on ``objective`` from ``theta0``.
+
+    Parameters
+    ----------
+    solver : Solver
+    objective : Objective
+    theta0 : ndarray of shape (objective.n_coef,)
+    settings : RunSettings
+    partial : bool, default=False
+        One epoch continuing ``state`` (``partial_fit``) instead of a whole run.
+    state : object or None
+        The state of the previous ``partial_fit`` call.
+    monitor : ValidationMonitor or None
+        Early stopping: its best iterate replaces the last one.
+    callback : callable or None
+        ``callback(theta) -> stop`` after each iteration or epoch (the monitor
+        included).
+
+    Returns
+    -------
+    RunRecord
+    """
+    common = dict(
+        tol=settings.tol,
+        learning_rate=settings.learning_rate,
+        batch_size=settings.batch_size,
+        schedule=settings.schedule,
+        n_iter_no_change=settings.n_iter_no_change,
+        random_state=settings.random_state,
+        verbose=settings.verbose,
+        initial_state=state,
+    )
+    if partial:
+        result = solver.partial_minimize(objective, theta0, **common)
+    else:
+        result = solver.minimize(
+            objective, theta0, max_iter=settings.max_iter, callback=callback, **common
+        )
+    coef = result.coef
+    history = {key: np.asarray(value, dtype=np.float64) for key, value in result.history.items()}
+    if monitor is not None:
+        history["validation_score"] = np.asarray(monitor.scores, dtype=np.float64)
+        if monitor.best_theta is not None:
+            coef = monitor.best_theta
+    return RunRecord(coef, result, history)

@@ -1,0 +1,125 @@
+"""The first-order training loop (``sklearn_gd/solvers/_first_order.py``) and its run state.
+
+What ``fit`` restarts and what ``partial_fit`` resumes, the plateau rule, divergence
+detection under mini-batch noise, how often a block is read, and the same loop on
+dask chunks. Small data throughout; each test fails when its behaviour is missing.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import fitted_objective
+from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_gd import GDLinearRegression, GDLogisticRegression
+from sklearn_gd._data import Design
+from sklearn_gd.solvers import solvers_with
+
+STOCHASTIC = solvers_with("stochastic")
+PARTIAL = solvers_with("supports_partial_fit")
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _objective_gap(est, X, y, reference):
+    """``F(est) - F(reference)``, ``reference`` fitted tightly."""
+    return fitted_objective(est, X, y) - fitted_objective(reference, X, y)
+
+
+def _fit(est, X, y, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        est.fit(X, y, **kwargs)
+    return [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+# ------------------------------------------------------------------ warm start
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adamw"])
+def test_warm_refit_on_new_targets_moves_as_far_as_a_cold_fit(cancer, solver):
+    X, y = cancer
+    warm = GDLogisticRegression(solver=solver, warm_start=True, random_state=0)
+    _fit(warm, X, y)
+    _fit(warm, X, 1 - y)  # the previous run's plateaus must not shrink this one's rate
+    cold = GDLogisticRegression(solver=solver, random_state=0)
+    _fit(cold, X, 1 - y)
+    assert warm.score(X, 1 - y) >= cold.score(X, 1 - y) - 0.02
+    assert warm.n_iter_ < 1000
+
+
+def test_warm_regularisation_path_ends_as_near_the_optimum_as_cold_fits(cancer):
+    X, y = cancer
+    warm = GDLogisticRegression(solver="sgd", warm_start=True, random_state=0)
+    for alpha in [1e-1, 1e-2, 1e-3]:
+        warm.set_params(alpha=alpha)
+        _fit(warm, X, y)
+        cold = GDLogisticRegression(solver="sgd", alpha=alpha, random_state=0)
+        _fit(cold, X, y)
+        exact = GDLogisticRegression(solver="newton", alpha=alpha, tol=1e-10).fit(X, y)
+        warm_gap = _objective_gap(warm, X, y, exact)
+        cold_gap = _objective_gap(cold, X, y, exact)
+        assert warm_gap <= 2 * cold_gap + 1e-4
+
+
+def test_warm_start_restarts_the_schedule_and_partial_fit_resumes_it(cancer):
+    X, y = cancer
+    params = dict(solver="adam", schedule="exponential", batch_size=len(X), tol=0.0)
+    warm = GDLogisticRegression(max_iter=3, warm_start=True, **params)
+    _fit(warm, X, y)
+    _fit(warm, X, y)
+    first_three = GDLogisticRegression(max_iter=3, **params)
+    _fit(first_three, X, y)
+    np.testing.assert_allclose(
+        warm.history_["learning_rate"], first_three.history_["learning_rate"]
+    )
+    streamed = GDLogisticRegression(**params)
+    for _ in range(6):
+        streamed.partial_fit(X, y, classes=[0, 1])
+    straight = GDLogisticRegression(max_iter=6, **params)
+    _fit(straight, X, y)
+    np.testing.assert_allclose(streamed.coef_, straight.coef_, rtol=1e-12)
+    np.testing.assert_allclose(
+        streamed.history_["learning_rate"], straight.history_["learning_rate"]
+    )
+
+
+# ----------------------------------------------------------- mini-batch noise
+@pytest.mark.parametrize("solver", ["sgd", "momentum"])
+def test_noisy_short_run_near_its_start_warns_instead_of_diverging(solver):
+    # Strong regularisation: zero coefficients are nearly optimal, so three
+    # single-sample epochs end a little above the start, by mini-batch noise.
+    X, y = make_classification(n_samples=400, n_features=5, random_state=1)
+    est = GDLogisticRegression(
+        solver=solver, alpha=1 / (1e-3 * len(y)), batch_size=1, max_iter=3, random_state=1
+    )
+    caught = _fit(est, X, y)
+    assert len(caught) == 1  # not a DivergenceError
+    start = GDLogisticRegression(alpha=est.alpha, max_iter=1)
+    start.coef_, start.intercept_ = np.zeros_like(est.coef_), np.zeros_like(est.intercept_)
+    start.classes_ = est.classes_
+    assert fitted_objective(est, X, y) <= fitted_objective(start, X, y)
+
+
+# --------------------------------------------------------------- reads of X
+@pytest.mark.parametrize("solver", PARTIAL)
+def test_partial_fit_reads_its_block_once(solver, monkeypatch):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(2000, 5)), rng.normal(size=2000)
+    rows = []
+    original = Design.linear_predictor
+
+    def counting(self, C):
+        rows.append(self.n_samples)
+        return original(self, C)
+
+    est = GDLinearRegression(solver=solver, batch_size=100, learning_rate=0.01)
+    est.partial_fit(X[:10], y[:10])  # the first call may estimate what it needs
+    monkeypatch.setattr(Design, "linear_predictor", counting)
+    est.partial_fit(X, y)
+    assert sum(rows) == 2000
