@@ -10,6 +10,7 @@ ORDER = [
     "plot_training_control.py",
     "plot_digits_grid_search.py",
     "plot_solver_comparison.py",
+    "plot_mnist_linear.py",
 ]
 
 
