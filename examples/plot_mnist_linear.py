@@ -130,6 +130,7 @@ fig.tight_layout()
 # weights at zero. A single template
 # per class cannot follow a digit that is shifted, slanted or written
 # differently, which is where a linear model loses its last accuracy points.
+# sphinx_gallery_thumbnail_number = 3
 coef = models["lbfgs"].coef_
 limit = np.abs(coef).max()
 fig, axes = plt.subplots(2, 5, figsize=(11, 5))
