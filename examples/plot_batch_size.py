@@ -158,9 +158,11 @@ for batch_size, label in [
 # run has no noise at all and keeps descending, but by one small step per
 # epoch. Against seconds, the online run pays for its many updates: each costs
 # about as much as a mini-batch update on data this small, where the fixed
-# cost of an update dominates. A step that decreases over the epochs (the
-# default ``"adaptive"`` schedule of ``sgd``, or ``"invscaling"``) takes the
-# stochastic runs below their floors.
+# cost of an update dominates. (The times are wall-clock seconds on the
+# machine that built these pages, which may be busy: a sudden jump along one
+# curve is most likely another process taking the processor.) A step that
+# decreases over the epochs (the default ``"adaptive"`` schedule of ``sgd``,
+# or ``"invscaling"``) takes the stochastic runs below their floors.
 fig, (ax_epoch, ax_time) = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
 for (label, (curves, times)), color in zip(runs.items(), ["C0", "C1", "C3"], strict=True):
     epochs = np.arange(1, n_epochs + 1)
