@@ -47,26 +47,37 @@ print(f"step size 1/L = {eta:.4f}")
 # %%
 # The path of the iterates
 # ------------------------
-# ``warm_start=True`` with ``max_iter=1`` makes every call to ``fit`` one
-# iteration that continues from the previous one (the solver's state, such as
-# the momentum buffer, is resumed too), so the iterates can be recorded one by
-# one. Each call stops at ``max_iter`` on purpose, so its
-# :class:`~sklearn.exceptions.ConvergenceWarning` is silenced.
+# A scikit-learn fit callback (``set_callbacks``, scikit-learn >= 1.9) is told
+# the end of every iteration and, asking for ``fitted_estimator``, receives a
+# copy of the estimator holding that iteration's coefficients; recording them
+# gives the path. (:ref:`sphx_glr_auto_examples_plot_learning_rates.py` uses
+# the same recorder.) ``tol=0`` runs all 300 iterations, so the fit ends with
+# a :class:`~sklearn.exceptions.ConvergenceWarning`, silenced here.
 
 
-def iterates(solver, n_steps):
-    """(w, b) after each of ``n_steps`` single-iteration warm-started fits."""
-    model = GDLinearRegression(solver=solver, max_iter=1, warm_start=True, tol=1e-8)
-    path = [(0.0, 0.0)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for _ in range(n_steps):
-            model.fit(X, y)
-            path.append((model.coef_[0], model.intercept_))
-    return np.array(path)
+class IterateRecorder:
+    """A scikit-learn fit callback storing (w, b) after every iteration."""
+
+    def setup(self, estimator, context):
+        self.path = [(0.0, 0.0)]  # the solver starts from zero coefficients
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "iteration" and fitted_estimator is not None:
+            self.path.append((fitted_estimator.coef_[0], fitted_estimator.intercept_))
+        return False  # never asks to stop
 
 
-gd_path = iterates("gd", 300)
+recorder = IterateRecorder()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    GDLinearRegression(solver="gd", max_iter=300, tol=0).set_callbacks(recorder).fit(X, y)
+gd_path = np.array(recorder.path)
 
 # %%
 # The same iterations written out in NumPy give the same numbers: this is all

@@ -24,6 +24,14 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     scikit-learn's ``Ridge(alpha=alpha * S)`` for ``l1_ratio=0`` and
     ``Lasso(alpha=alpha)`` / ``ElasticNet(alpha, l1_ratio)`` (unweighted).
 
+    The objective is *half* the mean squared error, so (with ``alpha=0``) its
+    gradient in :math:`(w, b)` is
+    :math:`\frac{1}{S} \sum_i s_i (x_i \cdot w + b - y_i)\, (x_i, 1)`: a
+    gradient-descent loop on the full mean squared error with step
+    :math:`\eta` takes the steps of ``solver="gd", learning_rate=2 * eta,
+    schedule="constant"``, and the losses it prints are twice
+    ``history_["objective"]`` (see the user guide's derivations page).
+
     Parameters
     ----------"""
         + _SHARED_DOC.replace("alpha : float >= 0", "alpha : float >= 0, default=0.0")

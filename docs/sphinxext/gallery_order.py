@@ -4,12 +4,14 @@ ORDER = [
     "quickstart.py",
     "plot_gradient_descent_line.py",
     "plot_learning_rates.py",
+    "plot_batch_size.py",
     "plot_logistic_decision_boundary.py",
     "plot_polynomial_features.py",
     "plot_lasso_path_ista.py",
     "plot_training_control.py",
     "plot_digits_grid_search.py",
     "plot_solver_comparison.py",
+    "plot_mnist_linear.py",
 ]
 
 
