@@ -1,7 +1,7 @@
 """Dask support: the data layer over a ``dask.array`` and the objective on it.
 
 :class:`DaskDesign` wraps a dask array ``X`` chunked by rows (the data layer);
-:class:`DaskObjective` is the objective of ``DESIGN.md`` section 1 on it. Every
+:class:`DaskObjective` is the objective of the user guide ("The objective") on it. Every
 sum over samples (value, gradient, Hessian-vector product, Hessian, curvature
 block, power iteration) is a map-reduce over the row chunks: each chunk's part
 is computed where the chunk lives, by the numpy objective of that chunk alone

@@ -1,6 +1,6 @@
 r"""Objective layer: data + loss + targets + sample weights + penalty.
 
-The objective every estimator minimises (``DESIGN.md`` section 1):
+The objective every estimator minimises (the user guide's "The objective" page):
 
 .. math::
 

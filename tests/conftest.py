@@ -1,6 +1,6 @@
 """Shared test configuration: hypothesis profiles and an independent objective.
 
-The objective of ``DESIGN.md`` section 1 is written here again with plain
+The objective of the user guide's objective ("The objective") is written here again with plain
 NumPy/SciPy, without importing anything from ``sklearn_gd``, so that the tests
 check the package's own implementation instead of reusing it.
 """
@@ -109,7 +109,7 @@ def penalty(W, alpha, l1_ratio):
 
 
 def objective(kind, X, Y, W, b, sample_weight, alpha, l1_ratio=0.0):
-    """The objective of DESIGN.md section 1, written independently of the package."""
+    """The objective of the user guide ("The objective"), written independently of the package."""
     return data_term(kind, X, Y, W, b, sample_weight) + penalty(W, alpha, l1_ratio)
 
 
@@ -133,7 +133,7 @@ def fitted_params(estimator):
 
 
 def fitted_objective(estimator, X, y, sample_weight=None):
-    """The DESIGN.md objective at a fitted estimator's ``coef_`` / ``intercept_``."""
+    """The objective at a fitted estimator's ``coef_`` / ``intercept_``."""
     kind, Y = encode_targets(estimator, y)
     W, b = fitted_params(estimator)
     return objective(kind, X, Y, W, b, sample_weight, estimator.alpha, estimator.l1_ratio)

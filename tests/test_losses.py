@@ -1,7 +1,7 @@
 """Losses, penalty and objective: derivatives, stability, proximal operator, curvature.
 
 Derivatives are checked against central finite differences; values against the
-objective of DESIGN.md section 1 as written independently in ``conftest.py``.
+objective as written independently in ``conftest.py``.
 """
 
 import warnings
@@ -194,7 +194,7 @@ def test_objective_value_gradient_and_hessp_match_finite_differences(
     theta = rng.standard_normal(obj.n_coef)
     assert obj.n_coef == (d + fit_intercept) * k
 
-    # value: the DESIGN.md objective, from conftest's independent implementation
+    # value: the objective, from conftest's independent implementation
     C = theta.reshape(d + fit_intercept, k)
     b = C[d] if fit_intercept else np.zeros(k)
     full = reference_objective(kind, X, Y, C[:d], b, sw, alpha, l1_ratio)

@@ -1,4 +1,4 @@
-"""Every solver lands on the optimum of the objective of DESIGN.md section 1.
+"""Every solver lands on the optimum of the objective of the user guide ("The objective").
 
 References are computed here, independently of ``sklearn_gd``: the normal
 equation / ridge closed form for least squares, a tight SciPy L-BFGS-B (polished

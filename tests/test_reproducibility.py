@@ -1,4 +1,4 @@
-"""Reproducibility, concurrency and input integrity (issue 8, "must have" 3, 4, 5).
+"""Reproducibility, concurrency and input integrity.
 
 * The same ``random_state`` gives bit-identical coefficients across two fits
   and across pickling; different ``random_state`` values give different

@@ -1,10 +1,10 @@
-"""Robustness under hostile or unlucky data (issue 8, "must have" 1).
+"""Robustness under hostile or unlucky data.
 
 Every case family runs over all three estimators and every solver of the
 registry. The contract checked for each generated case is the issue's:
 
 * either a fitted model whose coefficients are finite, whose objective
-  (DESIGN.md section 1, recomputed here independently of the package) is no
+  (the user guide's objective, recomputed here independently of the package) is no
   worse than at zero coefficients, whose predictions are finite, and which ran
   at most ``max_iter`` iterations;
 * or a ``ValueError`` / ``TypeError`` whose message names the problem (a
@@ -114,7 +114,7 @@ def targets(cls, rng, Z, n_classes=None):
 
 
 def reference_objective(est, X, y, sample_weight, coef=None, intercept=None):
-    """DESIGN.md section 1 at ``(coef, intercept)`` (default: the fitted ones), float64.
+    """The objective at ``(coef, intercept)`` (default: the fitted ones), float64.
 
     Written with plain NumPy/SciPy, not with the package. Warnings are silenced
     here only: this is the test's arithmetic, not the library's.
@@ -155,7 +155,7 @@ def assert_good_fit(est, X, y, sample_weight=None):
     assert np.all(np.isfinite(coef)), f"non-finite coef_: {coef}"
     assert np.all(np.isfinite(intercept)), f"non-finite intercept_: {intercept}"
     assert 1 <= est.n_iter_ <= est.max_iter, (est.n_iter_, est.max_iter)
-    # AdamW does not minimise the objective when there is an L2 part (DESIGN.md 1).
+    # AdamW does not minimise the objective when there is an L2 part (by design).
     if not (est.solver == "adamw" and est.alpha * (1 - est.l1_ratio) > 0):
         fitted = reference_objective(est, X, y, sample_weight)
         zero = reference_objective(

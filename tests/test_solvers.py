@@ -134,7 +134,7 @@ def test_adamw_equals_adam_at_alpha_zero(cls):
 
 
 def test_adamw_settles_off_the_objective_minimum_for_positive_alpha():
-    """By design (DESIGN.md section 1): decoupled decay is not the L2 penalty's gradient."""
+    """By design: decoupled decay is not the L2 penalty's gradient."""
     X, y, _ = regression_data(0, 200, 4)
     X = X * np.array([0.1, 1.0, 3.0, 10.0])  # uneven gradient scales
     ridge = GDLinearRegression(solver="newton", alpha=1.0, tol=1e-10).fit(X, y)

@@ -1,4 +1,4 @@
-"""Numerical stability (issue 8, "must have" 2 and 6).
+"""Numerical stability.
 
 * Every loss of :mod:`sklearn_gd._loss` at extreme logits (1e4 and beyond, up
   to the largest float) in float32 and float64: values equal to an exact
@@ -291,7 +291,7 @@ def assert_unfitted(est, X):
 
 
 def objective_at(est, X, y, coef, intercept):
-    """DESIGN.md section 1 with alpha = 0 (these tests use no penalty)."""
+    """The objective with alpha = 0 (these tests use no penalty)."""
     W = np.atleast_2d(coef).T
     Z = X @ W + np.atleast_1d(intercept)
     if isinstance(est, GDLinearRegression):

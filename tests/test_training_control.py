@@ -1,4 +1,4 @@
-"""Training control and diagnostics (issue 4).
+"""Training control and diagnostics.
 
 Schedules, early stopping, partial_fit, warm start, history, progress
 (verbose and scikit-learn's callback API) and convergence / divergence
