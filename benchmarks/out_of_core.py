@@ -1,4 +1,4 @@
-"""Out-of-core demonstration (issue 6): lbfgs logistic regression on a dask array
+"""Out-of-core demonstration: lbfgs logistic regression on a dask array
 larger than the cluster's memory.
 
 A ``dask.distributed.LocalCluster`` of two worker processes, each limited to
@@ -20,8 +20,8 @@ one byte to a file per chunk of ``X`` they read or draw), each worker's peak
 resident memory during the fit (``VmHWM``, reset before the fit), spilling
 and restarts, and the agreement of the result with
 scikit-learn's ``LogisticRegression`` fitted on a subsample (the first
-million rows, all of which fit in the client): coefficients, the objective of
-DESIGN.md section 1 on the *whole* data, and predictions on held-out data.
+million rows, all of which fit in the client): coefficients, the package's objective
+on the *whole* data, and predictions on held-out data.
 
 Usage (from the repository root)::
 
@@ -230,7 +230,7 @@ def _loss_sums(X, y, models):
 
 
 def objectives(models, X, y, alpha=ALPHA):
-    """DESIGN.md section 1 (logistic, unweighted) at each ``(w, b)`` of ``models``.
+    """The package's objective (logistic, unweighted) at each ``(w, b)`` of ``models``.
 
     On dask arrays: one pass, one task per row chunk that reads the chunk of
     ``X`` and of ``y`` together (a blockwise task, so the two are never read
@@ -420,7 +420,7 @@ def to_markdown(results, size, command, elapsed, worker_threads):
         BEGIN,
         "## Out of core: lbfgs logistic regression on 8.8 GB with two 2 GB workers",
         "",
-        "Written by `benchmarks/out_of_core.py` (issue 6). A `LocalCluster` of "
+        "Written by `benchmarks/out_of_core.py`. A `LocalCluster` of "
         f'{N_WORKERS} worker processes (1 thread each, `memory_limit="{MEMORY_LIMIT}"`, '
         '127.0.0.1) fits `GDLogisticRegression(solver="lbfgs", alpha='
         f"{ALPHA:g}, tol={TOL:g})` on a float64 dask array larger than the whole cluster's "
