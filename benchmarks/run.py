@@ -621,7 +621,7 @@ def l1_ours():
     """Our solvers that handle the L1 part and are deterministic, fastest first."""
     from sklearn_gd import SOLVERS
 
-    order = ["cd", "ista", "gd"]
+    order = ["cd", "ista"]
     return [name for name in order if name in SOLVERS and SOLVERS[name].supports_l1]
 
 
