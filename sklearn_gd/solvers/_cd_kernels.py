@@ -98,15 +98,17 @@ def cd_epochs_python(H, q, x, l1, penalized, max_epochs, tol):
     return epochs, violation
 
 
-def _compile():
-    """The compiled loop, or None when numba is missing or disabled."""
+def _numba_enabled():
+    """numba is installed and not disabled by ``SKLEARN_GD_DISABLE_NUMBA`` (no import)."""
+    import importlib.util
+
     flag = os.environ.get("SKLEARN_GD_DISABLE_NUMBA", "")
-    if flag not in ("", "0"):
-        return None
-    try:
-        import numba
-    except ImportError:
-        return None
+    return flag in ("", "0") and importlib.util.find_spec("numba") is not None
+
+
+def _compile():
+    """The compiled loop (numba is imported here, at the first solve, not at import)."""
+    import numba
 
     @numba.njit(cache=True, nogil=True)
     def cd_epochs_compiled(H, q, x, l1, penalized, max_epochs, tol):
@@ -151,14 +153,18 @@ def _compile():
     return cd_epochs_compiled
 
 
-_COMPILED_KERNEL = _compile()
 #: Whether :func:`cd_epochs` runs compiled code (numba installed and not disabled).
-COMPILED = _COMPILED_KERNEL is not None
+COMPILED = _numba_enabled()
+#: The compiled loop once compiled; None before the first call (and without numba).
+_COMPILED_KERNEL = None
 
 
 def cd_epochs(H, q, x, l1, penalized, max_epochs, tol):
     """:func:`cd_epochs_python`, compiled by numba when it is available (same arguments)."""
-    if _COMPILED_KERNEL is not None:
+    global _COMPILED_KERNEL
+    if COMPILED and _COMPILED_KERNEL is None:
+        _COMPILED_KERNEL = _compile()
+    if COMPILED and _COMPILED_KERNEL is not False:
         epochs, violation = _COMPILED_KERNEL(
             H, q, x, float(l1), penalized, int(max_epochs), float(tol)
         )
