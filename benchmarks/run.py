@@ -635,6 +635,8 @@ def time_to_gap(peer, X, y, objective, f_best, gap, repeats):
     for tol in peer.ladder:
         elapsed, model = timed_fit(lambda t=tol: peer.make(t), X, y)
         f = objective(*peer.params(model))
+        gap_now = (f - min(f, f_best[0])) / abs(f_best[0])
+        print(f"  {peer.name}: tol {tol:g}, {elapsed:.3g} s, gap {gap_now:.2e}", flush=True)
         last = (elapsed, f, tol, n_iter_of(model), False)
         if (f - f_best[0]) <= gap * abs(f_best[0]):
             for _ in range(repeats - 1):

@@ -141,14 +141,15 @@ def _make_epoch(loss_and_derivative, soft):
         g = np.empty(k)
         lazy = method == SGD and l1 == 0.0
         a = 1.0  # W = a V in lazy mode (V is W itself, rescaled at the end)
-        sq = 0.0
-        if lazy:
-            for j in range(d):
-                for c in range(k):
-                    sq += W[j, c] * W[j, c]
+        sq = 0.0  # lazy: |V|^2; otherwise |W|^2, and |W|_1 in norm1
+        norm1 = 0.0
+        for j in range(d):
+            for c in range(k):
+                sq += W[j, c] * W[j, c]
+                norm1 += abs(W[j, c])
         epoch_value = 0.0
         t = t0
-        GW = np.zeros((d, k))
+        GW = np.zeros((d, k))  # the sample's term of a sparse row's gradient, scattered
         for position in range(n):
             i = order[position]
             if dense:
@@ -157,46 +158,55 @@ def _make_epoch(loss_and_derivative, soft):
             else:
                 cols = indices[indptr[i] : indptr[i + 1]]
                 vals = data[indptr[i] : indptr[i + 1]]
-            for c in range(k):
-                z[c] = b[c]
-            for q in range(cols.shape[0]):
-                j = cols[q]
+            if k == 1:  # one output: a plain dot product
+                acc = 0.0
+                for q in range(cols.shape[0]):
+                    acc += vals[q] * W[cols[q], 0]
+                z[0] = acc
+            else:
                 for c in range(k):
-                    z[c] += a * vals[q] * W[j, c]
+                    z[c] = 0.0
+                for q in range(cols.shape[0]):
+                    j = cols[q]
+                    for c in range(k):
+                        z[c] += vals[q] * W[j, c]
+            for c in range(k):
+                z[c] = a * z[c] + b[c]
             value = factor[i] * loss_and_derivative(loss, Y[i], z, g)
             for c in range(k):
                 g[c] *= factor[i]
             if lazy:
                 value += 0.5 * l2 * a * a * sq
             else:
-                norm2 = 0.0
-                norm1 = 0.0
-                for j in range(d):
-                    for c in range(k):
-                        norm2 += W[j, c] * W[j, c]
-                        norm1 += abs(W[j, c])
-                value += 0.5 * l2 * norm2 + l1 * norm1
+                value += 0.5 * l2 * sq + l1 * norm1
             epoch_value += value / n
             if lazy:
                 decay = 1.0 - lr * l2
                 if decay <= 0.0:  # the whole of W is decayed away (or flipped): no lazy form
-                    for j in range(d):
-                        for c in range(k):
-                            W[j, c] *= a * decay
-                    a = 1.0
                     sq = 0.0
                     for j in range(d):
                         for c in range(k):
+                            W[j, c] *= a * decay
                             sq += W[j, c] * W[j, c]
+                    a = 1.0
                 else:
                     a *= decay
-                for q in range(cols.shape[0]):
-                    j = cols[q]
-                    for c in range(k):
-                        old = W[j, c]
-                        new = old - lr * vals[q] * g[c] / a
-                        W[j, c] = new
+                if k == 1:
+                    coef = lr * g[0] / a
+                    for q in range(cols.shape[0]):
+                        j = cols[q]
+                        old = W[j, 0]
+                        new = old - coef * vals[q]
+                        W[j, 0] = new
                         sq += new * new - old * old
+                else:
+                    for q in range(cols.shape[0]):
+                        j = cols[q]
+                        for c in range(k):
+                            old = W[j, c]
+                            new = old - lr * vals[q] * g[c] / a
+                            W[j, c] = new
+                            sq += new * new - old * old
                 if fit_intercept:
                     for c in range(k):
                         b[c] -= lr * g[c]
@@ -207,69 +217,69 @@ def _make_epoch(loss_and_derivative, soft):
                     sq *= a * a
                     a = 1.0
             else:
-                # the dense gradient: l2 W plus the sample's term on its entries
+                if not dense:
+                    for q in range(cols.shape[0]):
+                        for c in range(k):
+                            GW[cols[q], c] = vals[q] * g[c]
+                if method == ADAM:
+                    t += 1
+                c1 = 1.0 - beta_1**t
+                c2 = 1.0 - beta_2**t
+                sq = 0.0
+                norm1 = 0.0
                 for j in range(d):
                     for c in range(k):
-                        GW[j, c] = l2 * W[j, c]
-                for q in range(cols.shape[0]):
-                    j = cols[q]
-                    for c in range(k):
-                        GW[j, c] += vals[q] * g[c]
-                if method == SGD:
-                    for j in range(d):
-                        for c in range(k):
-                            W[j, c] = soft(W[j, c] - lr * GW[j, c], lr * l1)
-                    if fit_intercept:
-                        for c in range(k):
-                            b[c] -= lr * g[c]
-                elif method == MOMENTUM:
-                    # state: previous iterate (W then b) and previous gradient
-                    for j in range(d):
-                        for c in range(k):
-                            step = lr * GW[j, c] - beta_1 * (W[j, c] - state_W[j, c])
+                        w = W[j, c]
+                        gw = l2 * w + (vals[j] * g[c] if dense else GW[j, c])
+                        if method == SGD:
+                            new = soft(w - lr * gw, lr * l1)
+                        elif method == MOMENTUM:
+                            step = lr * gw - beta_1 * (w - state_W[j, c])
                             if nesterov:
-                                step += beta_1 * lr * (GW[j, c] - state2_W[j, c])
-                            state_W[j, c] = W[j, c]
-                            state2_W[j, c] = GW[j, c]
-                            W[j, c] = soft(W[j, c] - step, lr * l1)
-                    if fit_intercept:
+                                step += beta_1 * lr * (gw - state2_W[j, c])
+                            state_W[j, c] = w
+                            state2_W[j, c] = gw
+                            new = soft(w - step, lr * l1)
+                        else:
+                            m = beta_1 * state_W[j, c] + (1.0 - beta_1) * gw
+                            v = beta_2 * state2_W[j, c] + (1.0 - beta_2) * gw * gw
+                            state_W[j, c] = m
+                            state2_W[j, c] = v
+                            scale = 1.0 / (np.sqrt(v / c2) + epsilon)
+                            new = soft(w - lr * (m / c1) * scale, lr * scale * l1)
+                        W[j, c] = new
+                        sq += new * new
+                        norm1 += abs(new)
+                if not dense:
+                    for q in range(cols.shape[0]):
                         for c in range(k):
+                            GW[cols[q], c] = 0.0
+                if fit_intercept:
+                    for c in range(k):
+                        if method == SGD:
+                            b[c] -= lr * g[c]
+                        elif method == MOMENTUM:
                             step = lr * g[c] - beta_1 * (b[c] - state_b[c])
                             if nesterov:
                                 step += beta_1 * lr * (g[c] - state2_b[c])
                             state_b[c] = b[c]
                             state2_b[c] = g[c]
                             b[c] -= step
-                else:
-                    t += 1
-                    c1 = 1.0 - beta_1**t
-                    c2 = 1.0 - beta_2**t
-                    for j in range(d):
-                        for c in range(k):
-                            m = beta_1 * state_W[j, c] + (1.0 - beta_1) * GW[j, c]
-                            v = beta_2 * state2_W[j, c] + (1.0 - beta_2) * GW[j, c] * GW[j, c]
-                            state_W[j, c] = m
-                            state2_W[j, c] = v
-                            scale = 1.0 / (np.sqrt(v / c2) + epsilon)
-                            W[j, c] = soft(W[j, c] - lr * (m / c1) * scale, lr * scale * l1)
-                    if fit_intercept:
-                        for c in range(k):
+                        else:
                             m = beta_1 * state_b[c] + (1.0 - beta_1) * g[c]
                             v = beta_2 * state2_b[c] + (1.0 - beta_2) * g[c] * g[c]
                             state_b[c] = m
                             state2_b[c] = v
                             b[c] -= lr * (m / c1) / (np.sqrt(v / c2) + epsilon)
-            finite = True
+            # |W|^2 (or |V|^2 and a) finite means every weight is finite
+            finite = np.isfinite(sq) and np.isfinite(a) and np.isfinite(value)
             for c in range(k):
-                if not np.isfinite(b[c]):
-                    finite = False
-            for q in range(cols.shape[0]):
-                for c in range(k):
-                    if not np.isfinite(W[cols[q], c]):
-                        finite = False
-            if not finite or not np.isfinite(a):
+                finite = finite and np.isfinite(b[c])
+            if not finite:
                 if lazy:
-                    W *= a
+                    for j in range(d):
+                        for c in range(k):
+                            W[j, c] *= a
                 return epoch_value, t, position
         if lazy and a != 1.0:
             for j in range(d):
