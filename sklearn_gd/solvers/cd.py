@@ -63,7 +63,8 @@ class CoordinateDescent(Solver):
     the largest violation of the optimality conditions, over every coefficient,
     is at most ``tol``: ``|g_j + l1 sign(w_j)|`` for a non-zero weight,
     ``max(|g_j| - l1, 0)`` for a zero one and ``|g_b|`` for an intercept (``g``:
-    the gradient of the smooth part). ``max_iter`` counts Newton steps.
+    the gradient of the smooth part), i.e. the largest entry of the
+    minimum-norm subgradient of the objective. ``max_iter`` counts Newton steps.
 
     Parameters
     ----------
@@ -273,7 +274,7 @@ class _Run:
         stalled = False
         while True:
             if optimality <= tol:
-                converged, message = True, f"max |optimality violation| <= tol={tol:g}"
+                converged, message = True, f"max |minimum-norm subgradient| <= tol={tol:g}"
                 break
             if log.n_iter >= max_iter:
                 break
@@ -317,7 +318,7 @@ class _Run:
             n_iter=max(log.n_iter, 1),
             converged=converged,
             optimality=optimality,
-            optimality_name="max |optimality violation|",
+            optimality_name="max |minimum-norm subgradient|",
             history=log.history,
             message=message,
         )
