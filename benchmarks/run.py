@@ -802,12 +802,20 @@ def case_l1_logistic(table, size, repeats):
             requires="skglm",
         ),
     ]
-    reference = LogisticRegression(
-        solver="liblinear", C=C, l1_ratio=1.0, tol=1e-12, max_iter=100_000, fit_intercept=False
-    )
+    # The reference optimum: the better of two tight fits by different methods
+    # (liblinear's coordinate descent, and ours when registered); every run
+    # that does better lowers it further.
+    references = [
+        LogisticRegression(
+            solver="liblinear", C=C, l1_ratio=1.0, tol=1e-8, max_iter=100_000, fit_intercept=False
+        )
+    ]
+    if ours:
+        references.append(ours[0].make(1e-10))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        reference.fit(X, y)
+        fits = [ref.fit(X, y) for ref in references]
+    reference = min(fits, key=lambda m: objective(m.coef_, 0.0))
     compare_to_gap(
         table,
         f"L1 logistic {n}x{d}, alpha = alpha_max/{L1_ALPHA_DIVISOR}, no intercept",
