@@ -30,6 +30,19 @@ objective estimate, is kept up to date the same way.
 
 Only the one-output losses and softmax are here: ``loss`` is 0 (squared),
 1 (logistic, every output on its own) or 2 (softmax over the outputs).
+
+How the first-order loop uses it: when the batch size is 1, the objective is
+in memory (``design.X`` an ndarray or CSR; CSC converted once per fit), the
+loss is one of the three and the update rule is ``sgd``, ``momentum`` or
+``adam`` (not ``adamw``), each epoch is one :func:`run_epoch` call on
+``W = C[:d]`` (C order, float64, kept across epochs) and ``b = C[d]``, with
+the epoch's ``order = rng.permutation(n)``, ``factor = n * s / S``, the
+epoch's learning rate, and the solver's state converted once per fit
+(momentum: previous iterate and previous gradient; Adam: ``(t, m, v)``).
+``epoch_value`` is what the loop records for the epoch, and ``failed >= 0``
+is its overflow error. Where :data:`COMPILED` is false the loop keeps its
+NumPy path, which is faster than the Python twin here (that twin is the
+reference the tests hold the compiled loop to).
 """
 
 import os
