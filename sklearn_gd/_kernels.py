@@ -240,29 +240,45 @@ def _make_epoch(loss_and_derivative, soft):
                 c2 = 1.0 - beta_2**t
                 sq = 0.0
                 norm1 = 0.0
-                for j in range(d):
-                    for c in range(k):
-                        w = W[j, c]
-                        gw = l2 * w + (vals[j] * g[c] if dense else GW[j, c])
-                        if method == SGD:
+                # One loop per rule (the rule and the storage do not change
+                # inside it, so each loop is a straight pass over W).
+                if method == SGD:
+                    for j in range(d):
+                        for c in range(k):
+                            w = W[j, c]
+                            gw = l2 * w + (vals[j] * g[c] if dense else GW[j, c])
                             new = soft(w - lr * gw, lr * l1)
-                        elif method == MOMENTUM:
+                            W[j, c] = new
+                            sq += new * new
+                            norm1 += abs(new)
+                elif method == MOMENTUM:
+                    for j in range(d):
+                        for c in range(k):
+                            w = W[j, c]
+                            gw = l2 * w + (vals[j] * g[c] if dense else GW[j, c])
                             step = lr * gw - beta_1 * (w - state_W[j, c])
                             if nesterov:
                                 step += beta_1 * lr * (gw - state2_W[j, c])
                             state_W[j, c] = w
                             state2_W[j, c] = gw
                             new = soft(w - step, lr * l1)
-                        else:
+                            W[j, c] = new
+                            sq += new * new
+                            norm1 += abs(new)
+                else:
+                    for j in range(d):
+                        for c in range(k):
+                            w = W[j, c]
+                            gw = l2 * w + (vals[j] * g[c] if dense else GW[j, c])
                             m = beta_1 * state_W[j, c] + (1.0 - beta_1) * gw
                             v = beta_2 * state2_W[j, c] + (1.0 - beta_2) * gw * gw
                             state_W[j, c] = m
                             state2_W[j, c] = v
                             scale = 1.0 / (np.sqrt(v / c2) + epsilon)
                             new = soft(w - lr * (m / c1) * scale, lr * scale * l1)
-                        W[j, c] = new
-                        sq += new * new
-                        norm1 += abs(new)
+                            W[j, c] = new
+                            sq += new * new
+                            norm1 += abs(new)
                 if not dense:
                     for q in range(cols.shape[0]):
                         for c in range(k):
