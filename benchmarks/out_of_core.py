@@ -20,8 +20,8 @@ one byte to a file per chunk of ``X`` they read or draw), each worker's peak
 resident memory during the fit (``VmHWM``, reset before the fit), spilling
 and restarts, and the agreement of the result with
 scikit-learn's ``LogisticRegression`` fitted on a subsample (the first
-million rows, all of which fit in the client): coefficients, the objective of
-the objective on the *whole* data, and predictions on held-out data.
+million rows, all of which fit in the client): coefficients, the package's objective
+on the *whole* data, and predictions on held-out data.
 
 Usage (from the repository root)::
 
@@ -230,7 +230,7 @@ def _loss_sums(X, y, models):
 
 
 def objectives(models, X, y, alpha=ALPHA):
-    """The objective (logistic, unweighted) at each ``(w, b)`` of ``models``.
+    """The package's objective (logistic, unweighted) at each ``(w, b)`` of ``models``.
 
     On dask arrays: one pass, one task per row chunk that reads the chunk of
     ``X`` and of ``y`` together (a blockwise task, so the two are never read

@@ -170,6 +170,32 @@ class Design:
                 H[d, d] = h.sum(dtype=np.float64)
         return grams
 
+    def weighted_square_sums(self, h):
+        """``diag([X 1].T @ diag(h) @ [X 1])``: ``sum_i h_i x_ij^2`` per column, float64.
+
+        One pass over ``X``: for sparse ``X`` a copy of its stored values only
+        (squared), for dense ``X`` one block of rows at a time.
+        """
+        h = np.asarray(h, dtype=np.float64)
+        out = np.empty(self.n_dof, dtype=np.float64)
+        d = self.n_features
+        if self.is_sparse:
+            X = self.X
+            squares = np.asarray(X.data, dtype=np.float64) ** 2
+            cls = sp.csr_matrix if X.format == "csr" else sp.csc_matrix
+            if X.format not in ("csr", "csc"):
+                X, cls = X.tocsr(), sp.csr_matrix
+                squares = np.asarray(X.data, dtype=np.float64) ** 2
+            out[:d] = cls((squares, X.indices, X.indptr), shape=X.shape).T @ h
+        else:
+            out[:d] = 0.0
+            for rows in self._row_blocks():
+                block = np.asarray(self.X[rows], dtype=np.float64)
+                out[:d] += h[rows] @ (block * block)
+        if self.fit_intercept:
+            out[d] = h.sum()
+        return out
+
     def rows(self, index):
         """The design restricted to the rows ``index``.
 

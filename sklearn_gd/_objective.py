@@ -312,6 +312,33 @@ class Objective:
         M[np.arange(d), np.arange(d)] += self.penalty.l2
         return M
 
+    def curvature_diagonal(self, theta):
+        """The diagonal of :meth:`curvature_block` on every row, shape (n_dof,).
+
+        ``scale * sum_i s_i h_i x_ij^2 (+ l2)`` per column, with ``h_i`` the
+        mean of sample ``i``'s diagonal loss curvatures at ``theta``: one pass
+        over ``X`` for the predictor (none at zero weights) and one for the
+        squares. A diagonal (Jacobi) preconditioner for problems with too many
+        coefficients for the dense block.
+        """
+        C = self.coef_matrix(theta)
+        d = self.design.n_features
+        if np.any(C[:d]):
+            Z = self._predictor(theta, C)
+        else:
+            Z = np.broadcast_to(
+                np.asarray(C[d:], dtype=self.design.dtype).sum(axis=0), self.Y.shape
+            )
+        k = self.shape[1]
+        blocks = self.loss.hessian_blocks(self.Y, Z)
+        diagonal = [
+            np.asarray(blocks[(a, a)], dtype=np.float64) for a in range(k) if (a, a) in blocks
+        ]
+        h = np.broadcast_to(sum(diagonal) / len(diagonal), (self.n_samples,)) * self.sample_weight
+        m = self.scale * self.design.weighted_square_sums(h)
+        m[:d] += self.penalty.l2
+        return m
+
     def lipschitz(self):
         """Upper estimate of the Lipschitz constant of the smooth gradient.
 

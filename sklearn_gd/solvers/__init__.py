@@ -6,6 +6,7 @@ it up from here.
 
 from ._base import Solver, SolverResult
 from .adam import Adam, AdamW
+from .cd import CoordinateDescent
 from .gd import GradientDescent
 from .ista import ISTA
 from .lbfgs import LBFGS
@@ -23,6 +24,7 @@ SOLVERS = {
     "lbfgs": LBFGS,
     "newton": Newton,
     "ista": ISTA,
+    "cd": CoordinateDescent,
 }
 
 
@@ -84,6 +86,7 @@ __all__ = [
     "SOLVERS",
     "Adam",
     "AdamW",
+    "CoordinateDescent",
     "GradientDescent",
     "ISTA",
     "LBFGS",

@@ -13,6 +13,14 @@ L-BFGS needs far fewer iterations, and ``P P^T ~ M^{-1}`` preconditions
 conjugate gradient. It changes the path, never the objective: the solvers stop
 on the gradient in ``theta``. Everything here is on ``(n_dof, n_dof)``
 matrices, independent of the number of samples.
+
+Beyond :data:`MAX_DOF` coefficient rows (wide sparse data: text, one-hot
+features) the dense factor is out of reach, and :class:`DiagonalPreconditioner`
+keeps only the diagonal of the curvature, computed on every row in one pass
+(Jacobi): ``theta = D^-1 u``. It equalises the scales of the columns, which on
+such data differ by orders of magnitude (a word present in half the documents
+and one present in ten), at the cost of one pass over ``X``.
+:func:`preconditioner_for` picks the block when it applies, else the diagonal.
 """
 
 import numpy as np
@@ -115,3 +123,73 @@ class BlockPreconditioner:
     def inverse_curvature(self, v):
         """``P P^T v``, approximately ``M^-1 v``: the preconditioner of CG."""
         return self.to_theta(self.gradient_to_u(v))
+
+
+class DiagonalPreconditioner:
+    """``theta = D^-1 u`` with ``D = sqrt(diag(M))`` per coefficient row (Jacobi).
+
+    Parameters
+    ----------
+    diagonal : ndarray of shape (n_dof,)
+        The diagonal of the curvature block; rows without curvature keep scale 1.
+    shape : tuple (n_dof, n_outputs)
+        Shape of the coefficient matrix.
+    """
+
+    def __init__(self, diagonal, shape):
+        self.shape = shape
+        diagonal = _round_to_bits(np.asarray(diagonal, dtype=np.float64), 24)
+        top = float(np.max(diagonal, initial=0.0))
+        if not np.isfinite(top) or top <= 0:
+            raise np.linalg.LinAlgError("the curvature has no positive diagonal")
+        # Columns without curvature (all zeros) are left as they are.
+        self.scale = np.sqrt(np.where(diagonal > 1e-12 * top, diagonal, top))[:, None]
+
+    @classmethod
+    def for_objective(cls, objective, theta):
+        """The preconditioner at ``theta``, or None when it does not apply or fails."""
+        if not (
+            hasattr(objective, "curvature_diagonal")
+            and hasattr(objective.design, "weighted_square_sums")
+            and objective.evaluation_cost >= MIN_EVALUATION
+        ):
+            return None
+        try:
+            diagonal = objective.curvature_diagonal(theta)
+            if not np.all(np.isfinite(diagonal)):
+                return None
+            return cls(diagonal, objective.shape)
+        except np.linalg.LinAlgError:
+            return None
+
+    def to_theta(self, u):
+        """``theta = D^-1 u`` (flat in, flat out)."""
+        return (np.reshape(u, self.shape) / self.scale).ravel()
+
+    def to_u(self, theta):
+        """``u = D theta``."""
+        return (np.reshape(theta, self.shape) * self.scale).ravel()
+
+    def gradient_to_u(self, grad):
+        """The gradient in ``u``: ``D^-1 g``."""
+        return (np.reshape(grad, self.shape) / self.scale).ravel()
+
+    def inverse_curvature(self, v):
+        """``D^-2 v``, approximately ``M^-1 v``."""
+        return (np.reshape(v, self.shape) / self.scale**2).ravel()
+
+
+def preconditioner_for(objective, theta):
+    """The dense block preconditioner when it applies, else the diagonal one, else None.
+
+    The block needs at most :data:`MAX_DOF` coefficient rows and a setup that
+    pays (see :meth:`BlockPreconditioner.for_objective`); the diagonal is taken
+    only for sparse ``X`` beyond that, where one pass over the stored entries
+    costs about one evaluation.
+    """
+    block = BlockPreconditioner.for_objective(objective, theta)
+    if block is not None:
+        return block
+    if getattr(objective.design, "is_sparse", False):
+        return DiagonalPreconditioner.for_objective(objective, theta)
+    return None

@@ -10,9 +10,10 @@ thousand rows at the starting point, and makes the Hessian L-BFGS sees close to
 the identity. The objective and its minimiser are unchanged, and the run stops
 on the gradient in ``theta`` as without it, but far fewer iterations (each a
 pass over ``X`` for the predictor and one for the gradient) are needed on
-ill-conditioned data. A fit whose ``P`` cannot be formed (more than
-``MAX_DOF`` coefficient rows, or a curvature block that cannot be factored)
-runs on ``theta`` itself.
+ill-conditioned data. Where the dense ``P`` cannot be formed (more than
+``MAX_DOF`` coefficient rows, or a curvature block that cannot be factored),
+sparse ``X`` gets the diagonal of the curvature on every row (Jacobi: one
+pass over ``X``), and dense ``X`` runs on ``theta`` itself.
 """
 
 from numbers import Integral
@@ -22,7 +23,7 @@ from scipy.optimize import minimize
 from sklearn.utils._param_validation import Interval
 
 from ._base import IterationLog, Solver, SolverResult
-from ._preconditioner import BlockPreconditioner
+from ._preconditioner import preconditioner_for
 
 
 class LBFGS(Solver):
@@ -66,7 +67,7 @@ class LBFGS(Solver):
         # block (the one over row chunks does, so X is read once for both).
         precond = None
         if self.precondition:
-            precond = BlockPreconditioner.for_objective(objective, theta0)
+            precond = preconditioner_for(objective, theta0)
         value0, grad0 = objective.smooth_value_and_gradient(theta0)
         optimality = float(np.max(np.abs(grad0), initial=0.0))
         log = IterationLog(self.name, verbose, value0, callback=callback)
