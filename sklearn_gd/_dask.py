@@ -45,11 +45,13 @@ def require_dask():
 # ------------------------------------------------------------ chunk functions
 # Module-level so that they pickle to the workers.
 def _chunk_objective(X, Y, s, loss, fit_intercept):
-    return Objective(Design(X, fit_intercept), loss, Y, s, _NO_PENALTY, scale=1.0)
+    """The chunk's part of the sum: scale 1, no penalty, every evaluation from ``X``."""
+    design = Design(X, fit_intercept)
+    return Objective(design, loss, Y, s, _NO_PENALTY, scale=1.0, use_gram=False)
 
 
 def _value_and_gradient(X, Y, s, theta, loss, fit_intercept):
-    value, grad = _chunk_objective(X, Y, s, loss, fit_intercept)._exact_value_and_gradient(theta)
+    value, grad = _chunk_objective(X, Y, s, loss, fit_intercept).exact_value_and_gradient(theta)
     return np.array([value]), grad
 
 
@@ -58,9 +60,7 @@ def _value(X, Y, s, theta, loss, fit_intercept):
 
 
 def _hessp(X, Y, s, theta, v, loss, fit_intercept):
-    objective = _chunk_objective(X, Y, s, loss, fit_intercept)
-    objective._quadratic = False  # per chunk: the plain two passes
-    return objective.hessian_operator(theta)(v)
+    return _chunk_objective(X, Y, s, loss, fit_intercept).hessian_operator(theta)(v)
 
 
 def _hessian(X, Y, s, theta, loss, fit_intercept):
@@ -70,8 +70,7 @@ def _hessian(X, Y, s, theta, loss, fit_intercept):
 def _curvature_block_and_gradient(X, Y, s, theta, max_rows, loss, fit_intercept):
     """The chunk's curvature block, value and gradient at ``theta``: one read of the chunk."""
     objective = _chunk_objective(X, Y, s, loss, fit_intercept)
-    objective._quadratic = False
-    value, grad = objective._exact_value_and_gradient(theta)
+    value, grad = objective.exact_value_and_gradient(theta)
     return objective.curvature_block(theta, max_rows=max_rows), np.array([value]), grad
 
 
@@ -206,14 +205,9 @@ class DaskObjective(Objective):
     """
 
     def __init__(self, design, loss, Y, sample_weight, penalty, weight_sum):
-        self.design = design
-        self.loss = loss
+        # Sums over chunks: the Gram shortcut of a quadratic objective is not used.
+        self._setup(design, loss, penalty, 1.0 / weight_sum, Y.shape[1], use_gram=False)
         self.Y = Y  # lazy; only its dtype and chunks are read here
-        self.penalty = penalty
-        self.scale = 1.0 / weight_sum
-        self.shape = (design.n_dof, int(Y.shape[1]))
-        self.n_coef = self.shape[0] * self.shape[1]
-        self.n_samples = design.n_samples
         dask, _ = require_dask()
         # The encoded targets and the weights (a few columns per sample) are
         # computed once and kept on the workers; X is read afresh each time.
@@ -225,11 +219,6 @@ class DaskObjective(Objective):
         self._persisted = (Y, sample_weight)  # holds the results on the workers
         self._Y_blocks = design.aligned(Y)
         self._s_blocks = design.aligned(sample_weight)
-        self._quadratic = False
-        self._gram = None
-        self._anchor = None
-        self._last_theta = None
-        self._last_Z = None
         self._kept = None  # (theta, summed value, summed gradient) of curvature_block
 
     def _reduce(self, func, *broadcast, **static):
@@ -242,7 +231,7 @@ class DaskObjective(Objective):
             **static,
         )
 
-    def _exact_value_and_gradient(self, theta):
+    def exact_value_and_gradient(self, theta):
         theta = np.asarray(theta, dtype=np.float64)
         if self._kept is not None and np.array_equal(theta, self._kept[0]):
             value, grad = self._kept[1:]  # summed with the curvature block at theta

@@ -61,21 +61,29 @@ class Objective:
         Factor in front of the weighted sum of losses; ``1 / sum(sample_weight)``
         when None. Mini-batch views use ``n / (|B| S)`` so their gradient is an
         unbiased estimate of the full one.
+    use_gram : bool, default=True
+        Whether a quadratic objective may evaluate from its Gram matrix (False:
+        every evaluation reads ``X``, as a chunk of a larger sum should).
     """
 
-    def __init__(self, design, loss, Y, sample_weight, penalty, scale=None):
-        self.design = design
-        self.loss = loss
+    def __init__(self, design, loss, Y, sample_weight, penalty, scale=None, use_gram=True):
         self.Y = np.asarray(Y, dtype=design.dtype)
         self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
         self._weight = self.sample_weight.astype(design.dtype)
-        self.penalty = penalty
-        self.scale = 1.0 / self.sample_weight.sum() if scale is None else scale
-        self.shape = (design.n_dof, self.Y.shape[1])
-        self.n_coef = self.shape[0] * self.shape[1]
-        self.n_samples = design.n_samples
         # Unit weights (no sample_weight) need no per-sample multiplication.
         self._unweighted = bool(np.all(self.sample_weight == 1.0))
+        scale = 1.0 / self.sample_weight.sum() if scale is None else scale
+        self._setup(design, loss, penalty, scale, self.Y.shape[1], use_gram)
+
+    def _setup(self, design, loss, penalty, scale, n_outputs, use_gram):
+        """What every objective holds beside its targets and weights, and its caches."""
+        self.design = design
+        self.loss = loss
+        self.penalty = penalty
+        self.scale = scale
+        self.shape = (design.n_dof, int(n_outputs))
+        self.n_coef = self.shape[0] * self.shape[1]
+        self.n_samples = design.n_samples
         # The linear predictor of the last evaluation, reused by the curvature
         # methods at the same point (Newton asks for the Hessian where it has
         # just evaluated the gradient): saves one pass over X.
@@ -83,7 +91,8 @@ class Objective:
         self._last_Z = None
         # Gram matrix of a quadratic objective (see the class notes).
         self._quadratic = bool(
-            getattr(loss, "is_quadratic", False)
+            use_gram
+            and getattr(loss, "is_quadratic", False)
             and design.n_stored >= GRAM_MIN_ENTRIES
             and design.n_samples >= GRAM_ROWS_PER_DOF * design.n_dof
         )
@@ -171,7 +180,7 @@ class Objective:
         """
         if self._use_gram():
             return self._from_gram(theta)
-        value, grad = self._exact_value_and_gradient(theta)
+        value, grad = self.exact_value_and_gradient(theta)
         if self._quadratic:
             self._exact_evaluations += 1
             self._anchor = (np.array(theta, dtype=np.float64), value, grad.copy())
@@ -180,7 +189,8 @@ class Objective:
                 self._form_gram()
         return value, grad
 
-    def _exact_value_and_gradient(self, theta):
+    def exact_value_and_gradient(self, theta):
+        """Value and gradient of the smooth part computed from ``X`` (never the Gram matrix)."""
         C = self.coef_matrix(theta)
         Z = self.design.linear_predictor(C)
         self._remember(theta, Z)
