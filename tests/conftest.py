@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, settings
 from scipy.optimize import minimize
 from scipy.special import log_expit, log_softmax, logsumexp
@@ -132,11 +133,27 @@ def fitted_params(estimator):
     return W, b
 
 
-def fitted_objective(estimator, X, y, sample_weight=None):
-    """The objective at a fitted estimator's ``coef_`` / ``intercept_``."""
-    kind, Y = encode_targets(estimator, y)
-    W, b = fitted_params(estimator)
-    return objective(kind, X, Y, W, b, sample_weight, estimator.alpha, estimator.l1_ratio)
+def fitted_objective(estimator, X, y, sample_weight=None, coef=None, intercept=None):
+    """The objective at ``coef`` / ``intercept`` (default: the fitted ones), in float64.
+
+    Written here, independently of the package. Extreme data may overflow the
+    test's own float64 arithmetic to inf; that is this function's business, so
+    NumPy's warnings are silenced here only. The weights' scale is free.
+    """
+    with np.errstate(all="ignore"):
+        if sp.issparse(X):
+            X = X.toarray()
+        X = np.asarray(X, dtype=np.float64)
+        kind, Y = encode_targets(estimator, y)
+        W, b = fitted_params(estimator)
+        if coef is not None:
+            W = np.atleast_2d(np.asarray(coef, dtype=np.float64)).T
+        if intercept is not None:
+            b = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            sample_weight = sample_weight / sample_weight.max()
+        return objective(kind, X, Y, W, b, sample_weight, estimator.alpha, estimator.l1_ratio)
 
 
 def reference_minimum(kind, X, Y, sample_weight, alpha, fit_intercept):

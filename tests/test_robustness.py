@@ -22,9 +22,9 @@ import tempfile
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import fitted_objective
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from scipy.special import log_expit, log_softmax
 
 from sklearn_gd import (
     SOLVERS,
@@ -113,41 +113,6 @@ def targets(cls, rng, Z, n_classes=None):
     return y
 
 
-def reference_objective(est, X, y, sample_weight, coef=None, intercept=None):
-    """The objective at ``(coef, intercept)`` (default: the fitted ones), float64.
-
-    Written with plain NumPy/SciPy, not with the package. Warnings are silenced
-    here only: this is the test's arithmetic, not the library's.
-    """
-    with np.errstate(all="ignore"):
-        if sp.issparse(X):
-            X = X.toarray()
-        X = np.asarray(X, dtype=np.float64)
-        coef = est.coef_ if coef is None else coef
-        intercept = est.intercept_ if intercept is None else intercept
-        W = np.atleast_2d(np.asarray(coef, dtype=np.float64)).T
-        b = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
-        s = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-        s = s / s.max()  # the objective does not depend on the weights' scale
-        Z = X @ W + b
-        if not hasattr(est, "classes_"):
-            losses = 0.5 * (np.asarray(y, dtype=np.float64) - Z[:, 0]) ** 2
-        else:
-            labels = np.unique(np.asarray(y), return_inverse=True)[1].ravel()
-            k = est.classes_.shape[0]
-            Y = np.zeros((labels.shape[0], k))
-            Y[np.arange(labels.shape[0]), labels] = 1.0
-            if isinstance(est, GDSoftmaxClassifier):
-                losses = -(Y * log_softmax(Z, axis=1)).sum(axis=1)
-            else:
-                if k == 2:
-                    Y = Y[:, 1:]
-                losses = -(Y * log_expit(Z) + (1 - Y) * log_expit(-Z)).sum(axis=1)
-        data = float(np.dot(s, losses) / s.sum())
-        l1, l2 = est.alpha * est.l1_ratio, est.alpha * (1 - est.l1_ratio)
-        return data + l1 * np.abs(W).sum() + 0.5 * l2 * (W * W).sum()
-
-
 def assert_good_fit(est, X, y, sample_weight=None):
     """The first outcome of the contract: a usable fitted model."""
     coef = np.asarray(est.coef_)
@@ -157,8 +122,8 @@ def assert_good_fit(est, X, y, sample_weight=None):
     assert 1 <= est.n_iter_ <= est.max_iter, (est.n_iter_, est.max_iter)
     # AdamW does not minimise the objective when there is an L2 part (by design).
     if not (est.solver == "adamw" and est.alpha * (1 - est.l1_ratio) > 0):
-        fitted = reference_objective(est, X, y, sample_weight)
-        zero = reference_objective(
+        fitted = fitted_objective(est, X, y, sample_weight)
+        zero = fitted_objective(
             est, X, y, sample_weight, np.zeros_like(coef), np.zeros_like(intercept)
         )
         rtol = 1e-5 if coef.dtype == np.float32 else 1e-9
@@ -630,9 +595,9 @@ def test_softmax_reports_the_minimising_representative_with_l1(solver, seed):
     y = targets(GDSoftmaxClassifier, rng, X, n_classes=3)
     est = GDSoftmaxClassifier(solver=solver, alpha=0.05, l1_ratio=1.0, max_iter=300)
     est.fit(X, y)
-    reported = reference_objective(est, X, y, None)
+    reported = fitted_objective(est, X, y, None)
     W = est.coef_
-    shifted = reference_objective(est, X, y, None, W - np.median(W, axis=0), est.intercept_)
+    shifted = fitted_objective(est, X, y, None, W - np.median(W, axis=0), est.intercept_)
     assert reported <= shifted + 1e-6 * abs(shifted), (
         f"the reported coefficients have objective {reported:.6g}; the equivalent "
         f"median-centred ones {shifted:.6g}\n{W}"

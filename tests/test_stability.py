@@ -21,6 +21,7 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
+from conftest import fitted_objective
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -290,19 +291,6 @@ def assert_unfitted(est, X):
         est.predict(X)
 
 
-def objective_at(est, X, y, coef, intercept):
-    """The objective with alpha = 0 (these tests use no penalty)."""
-    W = np.atleast_2d(coef).T
-    Z = X @ W + np.atleast_1d(intercept)
-    if isinstance(est, GDLinearRegression):
-        return float(np.mean(0.5 * (y - Z[:, 0]) ** 2))
-    labels = np.searchsorted(est.classes_, y)
-    Y = np.eye(est.classes_.shape[0])[labels]
-    if isinstance(est, GDSoftmaxClassifier):
-        return float(np.mean(-(Y * log_softmax(Z, axis=1)).sum(axis=1)))
-    return float(np.mean(-(Y * log_expit(Z) + (1 - Y) * log_expit(-Z)).sum(axis=1)))
-
-
 @pytest.mark.parametrize("cls, solver", DIVERGENCE_CASES)
 @FEW
 @given(exponent=st.integers(6, 300), batch_size=st.sampled_from(["auto", 5]))
@@ -345,9 +333,11 @@ def test_huge_learning_rate_is_detected_and_reported(cls, solver, exponent, batc
         assert_unfitted(est, X)
         return
     assert solver == "ista", f"solver={solver!r} fitted with learning_rate={learning_rate:g}"
-    zero = objective_at(est, X, y, np.zeros_like(est.coef_), np.zeros_like(est.intercept_))
+    zero = fitted_objective(
+        est, X, y, None, np.zeros_like(est.coef_), np.zeros_like(est.intercept_)
+    )
     assert np.all(np.isfinite(est.coef_))
-    assert objective_at(est, X, y, est.coef_, est.intercept_) <= zero
+    assert fitted_objective(est, X, y, None, est.coef_, est.intercept_) <= zero
 
 
 @pytest.mark.parametrize("cls, solver", DIVERGENCE_CASES)
@@ -384,8 +374,10 @@ def test_too_large_learning_rate_never_returns_a_silently_worse_model(
         assert_unfitted(est, X)
         return
     assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
-    zero = objective_at(est, X, y, np.zeros_like(est.coef_), np.zeros_like(est.intercept_))
-    fitted = objective_at(est, X, y, est.coef_, est.intercept_)
+    zero = fitted_objective(
+        est, X, y, None, np.zeros_like(est.coef_), np.zeros_like(est.intercept_)
+    )
+    fitted = fitted_objective(est, X, y, None, est.coef_, est.intercept_)
     assert fitted <= zero, (
         f"learning_rate={learning_rate:.3g} ({factor:g} / L): returned a model with "
         f"objective {fitted:.6g}, worse than {zero:.6g} at zero coefficients, without an error"
@@ -409,8 +401,10 @@ def test_auto_learning_rate_fits_benign_data_with_mini_batches(cls, solver, batc
     X, y = data_for(cls, n=60, seed=seed)
     est = cls(solver=solver, alpha=0.0, batch_size=batch_size, max_iter=30, random_state=seed)
     est.fit(X, y)
-    zero = objective_at(est, X, y, np.zeros_like(est.coef_), np.zeros_like(est.intercept_))
-    fitted = objective_at(est, X, y, est.coef_, est.intercept_)
+    zero = fitted_objective(
+        est, X, y, None, np.zeros_like(est.coef_), np.zeros_like(est.intercept_)
+    )
+    fitted = fitted_objective(est, X, y, None, est.coef_, est.intercept_)
     assert fitted <= zero, f"objective {fitted:.6g} after fit, {zero:.6g} at zero coefficients"
 
 
