@@ -138,8 +138,10 @@ def test_converged_is_true_only_below_tol(solver, dtype, tol):
         assert any(
             why in result.message for why in ("precision", "iteration cap", "line search")
         ), result.message
-    # The reported optimality is the gradient at the returned point.
-    np.testing.assert_allclose(result.optimality, np.max(np.abs(grad)), rtol=1e-3, atol=1e-15)
+    # The reported optimality is the gradient at the returned point (within a
+    # hundredth of tol: a float32 gradient well below tol is only that accurate).
+    true_optimality = np.max(np.abs(grad))
+    assert abs(result.optimality - true_optimality) <= max(1e-3 * true_optimality, 0.01 * tol)
 
 
 def test_lbfgs_reaches_tol_below_the_objective_value_precision():
@@ -198,18 +200,21 @@ def test_ista_does_not_stop_when_the_step_underflows_the_gradient_mapping():
 
 
 # ----------------------------------------------------------- minimum norm
-def collinear_data(seed=0, n=30):
+def collinear_data(seed, n=30):
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((n, 3))
-    # Columns 3 and 4 are combinations of the first ones, without a constant.
-    X = np.column_stack([A, A[:, 0] + A[:, 1], 2 * A[:, 2] - A[:, 0]])
+    # Columns 3 and 4 are combinations of the first ones, without a constant,
+    # with coefficients that binary floats do not hold exactly: the Hessian is
+    # singular up to rounding, and its Cholesky factorisation may succeed.
+    X = np.column_stack([A, 0.1 * A[:, 0] + 0.7 * A[:, 1], 0.3 * A[:, 2] - 1.3 * A[:, 0]])
     y = A @ np.array([1.0, -2.0, 0.5]) + 3.0 + 0.1 * rng.standard_normal(n)
     return X, y
 
 
+@pytest.mark.parametrize("seed", [1, 20, 22])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_newton_returns_the_minimum_norm_least_squares_solution(fit_intercept):
-    X, y = collinear_data()
+def test_newton_returns_the_minimum_norm_least_squares_solution(fit_intercept, seed):
+    X, y = collinear_data(seed)
     reference = LinearRegression(fit_intercept=fit_intercept).fit(X, y)
     model = GDLinearRegression(solver="newton", fit_intercept=fit_intercept, tol=1e-10)
     assert fit_recording(model, X, y) == []
@@ -222,7 +227,7 @@ def test_newton_returns_the_minimum_norm_least_squares_solution(fit_intercept):
 
 @pytest.mark.parametrize("solver", ["newton", "lbfgs", "ista"])
 def test_rank_deficient_solution_ignores_row_order_and_zero_weight_rows(solver):
-    X, y = collinear_data(seed=1)
+    X, y = collinear_data(seed=22)
     rng = np.random.default_rng(1)
     model = GDLinearRegression(solver=solver, tol=1e-10, max_iter=50_000)
     base = model.fit(X, y).coef_.copy()
