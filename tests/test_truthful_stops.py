@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler, minmax_scale
 
 from sklearn_gd import ISTA, LBFGS, GDLinearRegression, Newton
 from sklearn_gd._data import Design
-from sklearn_gd._loss import LogisticLoss, SquaredLoss
+from sklearn_gd._loss import LogisticLoss
 from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
 
