@@ -173,10 +173,12 @@ class MultinomialLoss:
         small = np.max(np.abs(D), axis=1) <= 1.0
         Dc = np.where(small[:, None], D, 0.0)
         out = np.log1p(np.einsum("ij,ij->i", _softmax(Z0), np.expm1(Dc)))
+        out -= np.einsum("ij,ij->i", Y, D)
         if not np.all(small):
-            plain = self.loss(Y, Z0 + D) - self.loss(Y, Z0)
+            with np.errstate(over="ignore", invalid="ignore"):
+                plain = self.loss(Y, Z0 + D) - self.loss(Y, Z0)
             out = np.where(small, out, plain)
-        return out - np.einsum("ij,ij->i", Y, D)
+        return out
 
     def hessian_operator(self, Y, Z):
         P = _softmax(Z)

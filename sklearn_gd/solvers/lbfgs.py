@@ -37,6 +37,16 @@ from ._preconditioner import BlockPreconditioner
 FTOL_EPS = 64
 
 
+def _why(result):
+    """SciPy's reason for stopping short of ``gtol``, in words."""
+    text = str(result.message)
+    if "ABNORMAL" in text:
+        return "the line search found no decrease"
+    if "REDUCTION" in text:
+        return "the relative decrease of the objective fell below machine precision"
+    return text
+
+
 class LBFGS(Solver):
     """SciPy's L-BFGS-B (``solver="lbfgs"``), the default solver.
 
@@ -115,13 +125,13 @@ class LBFGS(Solver):
             # Finish on differences of the objective from here, in float64.
             refined = refine(objective, theta) if refinements < MAX_REFINEMENTS else None
             if refined is None:
-                message = precision_message(objective, tol, str(result.message))
+                message = precision_message(objective, tol, _why(result))
                 break
             objective, refinements = refined, refinements + 1
             offset = objective.reference_value
             value, grad = objective.smooth_value_and_gradient(theta)
         if log.n_iter == 0:
-            log.record(float(value), optimality)
+            log.record(offset + float(value), optimality)
         return SolverResult(
             coef=np.array(theta, dtype=np.float64),
             n_iter=max(n_iter, log.n_iter, 1),
