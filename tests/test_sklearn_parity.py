@@ -176,6 +176,23 @@ def test_unpenalised_wide_least_squares_is_minimum_norm(solver):
     np.testing.assert_allclose(ours.coef_, minimum_norm, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("solver", DETERMINISTIC)
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_hstacked_and_vstacked_x(solver, alpha):
+    """_glm/tests/test_glm.py::test_glm_regression_hstacked_X / _vstacked_X.
+
+    [X, X] with 2 alpha gives [w / 2, w / 2] (unpenalised: the minimum-norm
+    solution); [X; X] with [y; y] gives w (the objective is a weighted mean).
+    """
+    X, y = regression(seed=9, n=25, d=3)
+    base = regressor(solver, alpha=alpha).fit(X, y)
+    hstacked = regressor(solver, alpha=2 * alpha).fit(np.hstack([X, X]), y)
+    np.testing.assert_allclose(hstacked.coef_, np.tile(base.coef_ / 2, 2), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(hstacked.intercept_, base.intercept_, rtol=1e-6, atol=1e-7)
+    vstacked = regressor(solver, alpha=alpha).fit(np.vstack([X, X]), np.concatenate([y, y]))
+    np.testing.assert_allclose(vstacked.coef_, base.coef_, rtol=1e-7, atol=1e-8)
+
+
 # ------------------------------------------------------------ Lasso / ElasticNet
 @pytest.mark.parametrize("solver", WITH_L1)
 def test_sparse_enet_equals_dense(solver):
