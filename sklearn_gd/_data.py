@@ -9,7 +9,10 @@ this layer (losses, objectives, solvers) sees ``X`` only through :class:`Design`
 
 Products keep the dtype of ``X``: float32 data gives float32 predictors and
 gradients (half the memory traffic); only the small ``(n_dof, n_dof)`` Gram
-matrices are accumulated in float64.
+matrices are accumulated in float64. :meth:`Design.in_float64` gives the same
+float32 ``X`` with float64 products (accumulated block by block of ``X``
+converted in cache, never a float64 copy of the whole of ``X``), for solvers
+that finish a fit beyond float32's precision.
 """
 
 import numpy as np
@@ -36,14 +39,19 @@ class Design:
         Dense (any memory order) or CSR/CSC, float32 or float64. Not copied.
     fit_intercept : bool
         Whether the coefficient matrix carries an intercept row.
+    dtype : {None, numpy.float64}, default=None
+        The dtype of the products: ``X``'s own (None), or float64 over float32
+        ``X``, converted one block of :data:`BLOCK_BYTES` at a time.
     """
 
-    def __init__(self, X, fit_intercept):
+    def __init__(self, X, fit_intercept, dtype=None):
         self.X = X
         self.fit_intercept = bool(fit_intercept)
         self.n_samples, self.n_features = X.shape
         self.n_dof = self.n_features + self.fit_intercept
-        self.dtype = X.dtype
+        self.dtype = X.dtype if dtype is None else np.dtype(dtype)
+        #: Products in a wider dtype than X's: X is converted block by block.
+        self._widened = self.dtype != X.dtype
         self.is_sparse = sp.issparse(X)
         #: Entries of ``X`` a product reads: ``n * d`` dense, the stored ones sparse.
         self.n_stored = int(X.nnz) if self.is_sparse else self.n_samples * self.n_features
@@ -57,7 +65,9 @@ class Design:
         C64 = C
         C = np.asarray(C, dtype=self.dtype)
         W = C[: self.n_features]
-        if self.dtype == np.float64:
+        if self._widened:
+            Z = self._widened_product(W)
+        elif self.dtype == np.float64:
             Z = self._product(W)
         else:
             # Predictors beyond float32's range (huge features or steps) are
@@ -80,6 +90,42 @@ class Design:
             return np.asarray(self.X @ W[:, 0]).reshape(-1, 1)
         return np.asarray(self.X @ W)
 
+    def in_float64(self):
+        """The same ``X`` (not copied) with float64 products: ``self`` when ``X`` is float64."""
+        if self.dtype == np.float64:
+            return self
+        return Design(self.X, self.fit_intercept, dtype=np.float64)
+
+    def _widened_blocks(self):
+        """``(rows, cols, block)``: pieces of ``X`` converted to ``self.dtype``, covering ``X``.
+
+        Blocks of rows (dense, CSR) or of columns (CSC) of about
+        :data:`BLOCK_BYTES`, so that only one converted block exists at a time.
+        """
+        if self.is_sparse and self.X.format == "csc":
+            per_col = self.X.nnz / max(self.n_features, 1) + 1
+            size = int(max(64, BLOCK_BYTES // (per_col * 12)))
+            for j in range(0, self.n_features, size):
+                cols = slice(j, j + size)
+                yield slice(None), cols, self.X[:, cols].astype(self.dtype)
+            return
+        X = self.X.tocsr() if self.is_sparse and self.X.format != "csr" else self.X
+        for rows in self._row_blocks():
+            yield rows, slice(None), X[rows].astype(self.dtype)
+
+    def _widened_product(self, W):
+        """``X @ W`` in ``self.dtype``, over converted blocks of ``X``."""
+        Z = np.zeros((self.n_samples, W.shape[1]), dtype=self.dtype)
+        for rows, cols, block in self._widened_blocks():
+            Z[rows] += np.asarray(block @ W[cols])
+        return Z
+
+    def _widened_transpose_product(self, R, G):
+        """``G[:d] = X.T @ R`` in ``self.dtype``, over converted blocks of ``X``."""
+        G[: self.n_features] = 0.0
+        for rows, cols, block in self._widened_blocks():
+            G[: self.n_features][cols] += np.asarray(block.T @ R[rows])
+
     def transpose_product(self, R):
         """``[X.T @ R; sum(R, axis=0)]``, shape (n_dof, n_outputs): one pass over X.
 
@@ -88,6 +134,12 @@ class Design:
         that power: ``X.T @ R`` cannot overflow the narrower type.
         """
         R = np.asarray(R, dtype=self.dtype)
+        if self._widened:
+            G = np.empty((self.n_dof, R.shape[1]), dtype=self.dtype)
+            self._widened_transpose_product(R, G)
+            if self.fit_intercept:
+                G[self.n_features] = R.sum(axis=0)
+            return G
         power = 1.0
         if self.dtype != np.float64:
             top = float(np.max(np.abs(R), initial=0.0))
@@ -202,7 +254,7 @@ class Design:
         A copy of those rows for an index array; a view of ``X`` (no copy) for a
         slice of dense ``X``.
         """
-        return Design(self.X[index], self.fit_intercept)
+        return Design(self.X[index], self.fit_intercept, dtype=self.dtype)
 
     def _power_iteration(self, w, v, n_iter, rtol):
         """Power iteration on ``[X 1].T diag(w) [X 1]`` from ``v``; (estimate, vector)."""

@@ -229,6 +229,18 @@ class Objective:
         C[:d] = self.penalty.prox(C[:d], step)
         return C.ravel()
 
+    def refined(self, theta):
+        """This objective in float64 arithmetic, its values relative to ``theta``.
+
+        For solvers that stop at the precision limit of the objective's values
+        while the gradient is still above ``tol``: :class:`RefinedObjective`.
+        None when the data layer cannot take float64 products over its ``X``
+        (dask chunks).
+        """
+        if getattr(self.design, "in_float64", None) is None:
+            return None
+        return RefinedObjective(self, theta)
+
     # ------------------------------------------------------------ curvature
     def hessian_operator(self, theta):
         """A function ``v -> H(theta) v`` for the smooth part (two passes over X each).
@@ -415,3 +427,86 @@ class Objective:
             self.penalty,
             scale=scale,
         )
+
+
+class RefinedObjective(Objective):
+    r"""An :class:`Objective` in float64 whose values are differences from a reference point.
+
+    Near the optimum the decrease a step makes, about
+    :math:`\lVert\nabla F\rVert^2 / L`, falls below the rounding error of the
+    objective's value, :math:`\epsilon \lvert F\rvert` (targets in the
+    hundreds give values of 1e4 and more), and a line search comparing values
+    stops there, with the gradient orders of magnitude above the resolution of
+    the gradient itself. This objective returns
+
+    .. math:: F(\theta) - F(\theta_0) = \frac{1}{S} \sum_i s_i
+        \big(\ell(y_i, z_{0,i} + d_i) - \ell(y_i, z_{0,i})\big) + P(w) - P(w_0),
+        \qquad d = [X\ 1] (\theta - \theta_0),
+
+    each loss difference computed without cancellation (``loss_difference``)
+    and ``d`` as one product with ``theta - theta0``, so that its rounding
+    error is relative to the difference, not to :math:`F`. Its gradient and
+    curvature are those of :math:`F`, and over float32 ``X`` every product is
+    accumulated in float64 (``Design.in_float64``: ``X`` converted one block at
+    a time, never copied whole). It costs the same passes over ``X`` as the
+    objective it refines, plus keeping the predictor ``Z_0`` (``n x k``).
+
+    Parameters
+    ----------
+    objective : Objective
+        The objective to refine (its data, loss, targets, weights and penalty).
+    theta0 : ndarray of shape (n_coef,)
+        The reference point: values are ``F(theta) - F(theta0)``.
+    """
+
+    def __init__(self, objective, theta0):
+        super().__init__(
+            objective.design.in_float64(),
+            objective.loss,
+            objective.Y,
+            objective.sample_weight,
+            objective.penalty,
+            scale=objective.scale,
+        )
+        # The Gram matrix is float64 whatever X's dtype: share it for the curvature.
+        self._gram = objective._gram
+        self.theta0 = np.array(theta0, dtype=np.float64)
+        self._C0 = self.coef_matrix(self.theta0)
+        self._Z0 = self.design.linear_predictor(self._C0)
+        #: ``F(theta0)`` itself (in float64), to report values as the objective's.
+        self.reference_value = float(
+            self.scale * self._weighted_sum(self.loss.loss(self.Y, self._Z0))
+            + self.penalty.value(self._weights_rows(self._C0))
+        )
+
+    def _difference(self, theta):
+        """``(C, Z, data term of F(theta) - F(theta0) + L2 part of it)``."""
+        C = self.coef_matrix(np.asarray(theta, dtype=np.float64))
+        D = self.design.linear_predictor(C - self._C0)
+        Z = self._Z0 + D
+        value = self.scale * self._weighted_sum(self.loss.loss_difference(self.Y, self._Z0, D))
+        W, W0 = self._weights_rows(C), self._weights_rows(self._C0)
+        value += 0.5 * self.penalty.l2 * float(np.vdot(W - W0, W + W0))
+        return C, Z, value
+
+    def smooth_value_and_gradient(self, theta):
+        """``F_smooth(theta) - F_smooth(theta0)`` and the gradient of ``F_smooth`` at theta."""
+        C, Z, value = self._difference(theta)
+        self._remember(theta, Z)
+        dZ = self.loss.loss_gradient(self.Y, Z)[1]
+        grad = np.asarray(self.design.transpose_product(self._weighted(dZ)), dtype=np.float64)
+        grad *= self.scale
+        grad[: self.design.n_features] += self.penalty.l2 * self._weights_rows(C)
+        return value, grad.ravel()
+
+    def smooth_value(self, theta):
+        """``F_smooth(theta) - F_smooth(theta0)``."""
+        return self._difference(theta)[2]
+
+    def nonsmooth_value(self, theta):
+        """``l1 (|w|_1 - |w0|_1)``, summed term by term."""
+        if self.penalty.is_smooth:
+            return 0.0
+        W = self._weights_rows(self.coef_matrix(theta))
+        W0 = self._weights_rows(self._C0)
+        return self.penalty.l1 * float(np.sum(np.abs(W) - np.abs(W0)))

@@ -50,6 +50,35 @@ def _final_estimator(estimator):
     return steps[-1][1] if steps else estimator
 
 
+def _check_has_history(estimator):
+    """Refuse, saying which, an estimator that is not ours or not fitted."""
+    from ._estimator import GDLinearModel  # late: the estimators import this module's users
+
+    if not isinstance(estimator, GDLinearModel):
+        import sklearn_gd
+
+        ours = [
+            name
+            for name in sklearn_gd.__all__
+            if isinstance(getattr(sklearn_gd, name), type)
+            and issubclass(getattr(sklearn_gd, name), GDLinearModel)
+        ]
+        raise TypeError(
+            "LossCurveDisplay.from_estimator needs a fitted sklearn-gd estimator "
+            f"({', '.join(ours)}) or a pipeline ending in one; got "
+            f"{type(estimator).__name__}, which records no training history (history_). "
+            "For other histories use LossCurveDisplay(histories).plot()."
+        )
+    check_is_fitted(
+        estimator,
+        "history_",
+        msg=(
+            "This %(name)s instance is not fitted yet: LossCurveDisplay.from_estimator "
+            "plots the history_ of a fit; call fit first."
+        ),
+    )
+
+
 def _default_label(estimator):
     solver = getattr(estimator, "solver", None)
     if solver is None:
@@ -203,7 +232,7 @@ default="objective"
         estimators = estimator if isinstance(estimator, list | tuple) else [estimator]
         estimators = [_final_estimator(est) for est in estimators]
         for est in estimators:
-            check_is_fitted(est, "history_")
+            _check_has_history(est)
         if labels is None:
             labels = [_default_label(est) for est in estimators]
         display = cls([est.history_ for est in estimators], labels=labels)

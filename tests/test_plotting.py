@@ -108,3 +108,20 @@ def test_package_imports_without_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert 'pip install "sklearn-gd[plot]"' in out.stdout
+
+
+def test_from_estimator_tells_a_foreign_estimator_from_an_unfitted_one():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LinearRegression
+
+    X, y = make_classification(n_samples=30, n_features=4, random_state=0)
+    foreign = LinearRegression().fit(X, y)
+    with pytest.raises(TypeError, match="sklearn-gd estimator") as info:
+        LossCurveDisplay.from_estimator(foreign)
+    message = str(info.value)
+    assert "LinearRegression" in message and "GDLinearRegression" in message
+    assert "not fitted" not in message
+    with pytest.raises(TypeError, match="sklearn-gd estimator"):
+        LossCurveDisplay.from_estimator(make_pipeline(StandardScaler(), foreign))
+    with pytest.raises(NotFittedError, match="GDLogisticRegression.*not fitted.*call fit"):
+        LossCurveDisplay.from_estimator(GDLogisticRegression())

@@ -22,8 +22,30 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.utils._param_validation import Interval
 
+from .._objective import RefinedObjective
 from ._base import IterationLog, Solver, SolverResult
+from ._precision import (
+    ITERATION_CAP,
+    MAX_REFINEMENTS,
+    max_abs,
+    precision_message,
+    refine,
+    value_dtype,
+)
 from ._preconditioner import preconditioner_for
+
+#: SciPy's ``ftol`` in units of the machine epsilon of the objective's dtype.
+FTOL_EPS = 64
+
+
+def _why(result):
+    """SciPy's reason for stopping short of ``gtol``, in words."""
+    text = str(result.message)
+    if "ABNORMAL" in text:
+        return "the line search found no decrease"
+    if "REDUCTION" in text:
+        return "the relative decrease of the objective fell below machine precision"
+    return text
 
 
 class LBFGS(Solver):
@@ -69,7 +91,7 @@ class LBFGS(Solver):
         if self.precondition:
             precond = preconditioner_for(objective, theta0)
         value0, grad0 = objective.smooth_value_and_gradient(theta0)
-        optimality = float(np.max(np.abs(grad0), initial=0.0))
+        optimality = max_abs(grad0)
         log = IterationLog(self.name, verbose, value0, callback=callback)
         if optimality <= tol:
             log.record(value0, optimality, theta=theta0)
@@ -81,6 +103,52 @@ class LBFGS(Solver):
                 history=log.history,
                 message=f"max |gradient| <= tol={tol:g} at the starting point",
             )
+        theta, value, grad, offset = theta0, value0, grad0, 0.0
+        n_iter, refinements = 0, 0
+        while True:
+            run = self._run(
+                objective, theta, value, grad, offset, precond, log, max_iter - n_iter, tol
+            )
+            theta, optimality, result, stopped = run
+            n_iter += max(int(result.nit), 1)
+            if stopped:
+                converged, message = True, "stopped by a callback (e.g. early stopping)"
+                break
+            if optimality <= tol:
+                converged, message = True, f"max |gradient| <= tol={tol:g}"
+                break
+            converged = False
+            if n_iter >= max_iter:
+                message = ITERATION_CAP
+                break
+            # SciPy stopped on the objective's value: its relative decrease fell
+            # below machine precision, or the line search found no decrease.
+            # Finish on differences of the objective from here, in float64.
+            refined = refine(objective, theta) if refinements < MAX_REFINEMENTS else None
+            if refined is None:
+                message = precision_message(objective, tol, _why(result))
+                break
+            objective, refinements = refined, refinements + 1
+            offset = objective.reference_value
+            value, grad = objective.smooth_value_and_gradient(theta)
+        if log.n_iter == 0:
+            log.record(offset + float(value), optimality)
+        return SolverResult(
+            coef=np.array(theta, dtype=np.float64),
+            n_iter=max(n_iter, log.n_iter, 1),
+            converged=converged,
+            optimality=optimality,
+            learning_rate=None,
+            history=log.history,
+            message=message,
+        )
+
+    def _run(self, objective, theta0, value0, grad0, offset, precond, log, max_iter, tol):
+        """One run of SciPy's L-BFGS-B from ``theta0``: ``(theta, optimality, result, stopped)``.
+
+        ``offset`` is added to the values recorded in the history: a refined
+        objective's values are differences from its reference point.
+        """
         if precond is None:
             to_theta = gradient_to_u = np.asarray
             u0 = theta0
@@ -92,7 +160,7 @@ class LBFGS(Solver):
 
         def fun(u):
             if last["fresh"] and np.array_equal(u, last["u"]):
-                last["fresh"] = False  # SciPy's first call: evaluated above already
+                last["fresh"] = False  # SciPy's first call: evaluated already
             else:
                 theta = to_theta(u)
                 value, grad = objective.smooth_value_and_gradient(theta)
@@ -103,18 +171,19 @@ class LBFGS(Solver):
             """Theta and its largest gradient entry, evaluating only when needed."""
             if not np.array_equal(u, last["u"]):
                 fun(u)
-            return last["theta"], float(np.max(np.abs(last["grad"]), initial=0.0))
+            return last["theta"], max_abs(last["grad"])
 
         stopped = []
 
         def on_iteration(intermediate_result):
             theta, optimality = at(intermediate_result.x)
-            if log.record(float(intermediate_result.fun), optimality, theta=theta):
+            if log.record(offset + float(intermediate_result.fun), optimality, theta=theta):
                 stopped.append(True)  # a callback (e.g. early stopping) asked to stop
                 raise StopIteration
             if precond is not None and optimality <= tol:
                 raise StopIteration
 
+        refined = isinstance(objective, RefinedObjective)
         result = minimize(
             fun,
             u0,
@@ -128,24 +197,12 @@ class LBFGS(Solver):
                 # Preconditioned, the stopping rule on the gradient in theta is
                 # the callback's; SciPy's own would test the gradient in u.
                 "gtol": tol if precond is None else 0.0,
-                "ftol": 64 * np.finfo(float).eps,
+                # SciPy stops when the objective's relative decrease is below
+                # ftol: at the precision of its values, after which the run
+                # goes on refined. A refined objective's values are differences
+                # near 0 (SciPy divides by max(|f|, 1)): no decrease stops it.
+                "ftol": 0.0 if refined else FTOL_EPS * np.finfo(value_dtype(objective)).eps,
             },
         )
         theta, optimality = at(result.x)
-        converged = bool(optimality <= tol or result.status == 0)
-        if log.n_iter == 0:
-            log.record(float(last["value"]), optimality)
-        message = str(result.message)
-        if optimality <= tol and precond is not None:
-            message = f"max |gradient| <= tol={tol:g}"
-        if stopped:
-            converged, message = True, "stopped by a callback (e.g. early stopping)"
-        return SolverResult(
-            coef=np.array(theta, dtype=np.float64),
-            n_iter=max(int(result.nit), log.n_iter, 1),
-            converged=converged,
-            optimality=optimality,
-            learning_rate=None,
-            history=log.history,
-            message=message,
-        )
+        return np.array(theta, dtype=np.float64), optimality, result, bool(stopped)

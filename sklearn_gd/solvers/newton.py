@@ -6,8 +6,9 @@ meeting Armijo's condition. The Newton system is solved
 
 * directly, by a Cholesky factorisation of the dense Hessian, when there are at
   most ``max_cholesky_coef`` coefficients and forming the Hessian is cheap
-  enough (a least-squares solve when the Hessian is singular, e.g. unpenalised
-  with more features than samples);
+  enough (a minimum-norm least-squares solve when the Hessian is singular up
+  to rounding, e.g. unpenalised with collinear columns or more features than
+  samples: see :func:`newton_system_solution`);
 * by conjugate gradient on Hessian-vector products otherwise (truncated Newton,
   relative tolerance ``min(0.5, sqrt(|g|))``), never forming the Hessian, and
   preconditioned by the objective's curvature on a few thousand rows
@@ -33,16 +34,61 @@ from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import IterationLog, Solver, SolverResult
+from ._precision import (
+    ITERATION_CAP,
+    MAX_REFINEMENTS,
+    max_abs,
+    precision_message,
+    refine,
+    value_dtype,
+)
 from ._preconditioner import BlockPreconditioner
 
 #: Armijo's sufficient-decrease constant.
 ARMIJO = 1e-4
 #: Halvings of the step tried by the line search before giving up.
 MAX_HALVINGS = 40
+#: Smallest pivot of the Hessian's Cholesky factor, relative to its diagonal
+#: entry, for which the factorisation is trusted (see ``newton_system_solution``).
+MIN_RELATIVE_PIVOT = 1e-10
+#: Eigenvalues of a singular Hessian below ``RCOND * n_coef * eps`` times the
+#: largest are taken as zero (rounding errors of an exact null space).
+RCOND = 64
 #: ``"auto"`` forms the Hessian when ``n_dof * n_blocks`` is at most this: the
 #: Hessian (compute-bound) then costs less than a typical preconditioned
 #: conjugate gradient run of (memory-bound) Hessian-vector products.
 CHOLESKY_WORK = 1000
+
+
+def newton_system_solution(hessian, grad):
+    r"""The minimum-norm solution of ``hessian @ d = -grad``: Cholesky, or a pseudo-inverse.
+
+    Cholesky when the Hessian is safely positive definite: every pivot of its
+    factor keeps at least :data:`MIN_RELATIVE_PIVOT` of its diagonal entry
+    (one minus the squared multiple correlation of that coefficient's column
+    with the previous ones). Below that the Hessian is singular up to rounding
+    (collinear columns, unpenalised): Cholesky may still succeed, on pivots
+    that are rounding errors, and return a huge direction along the null space
+    that depends on the rounding (the order of the rows, zero-weight rows).
+    There the step is the least-squares solution with the eigenvalues below
+    :data:`RCOND` times the largest taken as zero: it lies in the Hessian's
+    range, so that from a start in that range (zero coefficients) the iterates
+    stay in it and end at the minimum-norm minimiser, :math:`X^+ y` for least
+    squares, as ``LinearRegression`` returns.
+    """
+    diagonal = np.diag(hessian)
+    try:
+        factor = scipy.linalg.cho_factor(hessian, check_finite=False)
+        pivots = np.diag(factor[0]) ** 2
+        safe = np.all(pivots >= MIN_RELATIVE_PIVOT * np.maximum(diagonal, 1e-300))
+        if safe:
+            direction = -scipy.linalg.cho_solve(factor, grad, check_finite=False)
+            if np.all(np.isfinite(direction)):
+                return direction
+    except np.linalg.LinAlgError:
+        pass
+    cond = RCOND * max(hessian.shape[0], 1) * np.finfo(np.float64).eps
+    return scipy.linalg.lstsq(hessian, -grad, cond=cond, check_finite=False)[0]
 
 
 class Newton(Solver):
@@ -81,16 +127,7 @@ class Newton(Solver):
             and n_dof * n_blocks <= CHOLESKY_WORK
         )
         if use_cholesky:
-            hessian = objective.hessian(theta)
-            try:
-                factor = scipy.linalg.cho_factor(hessian, check_finite=False)
-                direction = -scipy.linalg.cho_solve(factor, grad, check_finite=False)
-                if np.all(np.isfinite(direction)):
-                    return direction
-            except np.linalg.LinAlgError:
-                pass
-            # Singular Hessian: the minimum-norm solution stays in its range.
-            return scipy.linalg.lstsq(hessian, -grad, check_finite=False)[0]
+            return newton_system_solution(objective.hessian(theta), grad)
         operator = LinearOperator(
             (objective.n_coef, objective.n_coef),
             matvec=objective.hessian_operator(theta),
@@ -113,9 +150,12 @@ class Newton(Solver):
         theta = np.array(theta0, dtype=np.float64)
         value, grad = objective.smooth_value_and_gradient(theta)
         log = IterationLog(self.name, verbose, value, callback=callback)
-        optimality = float(np.max(np.abs(grad), initial=0.0))
+        optimality = max_abs(grad)
         converged = optimality <= tol
-        message = f"max |gradient| <= tol={tol:g}" if converged else f"max_iter={max_iter}"
+        message = f"max |gradient| <= tol={tol:g}" if converged else ITERATION_CAP
+        # Values of a refined objective are differences from its reference
+        # point: ``offset`` (that point's value) is added for the history.
+        offset, refinements = 0.0, 0
         for _ in range(max_iter):
             if converged:
                 break
@@ -125,27 +165,43 @@ class Newton(Solver):
                 direction, slope = -grad, -float(np.dot(grad, grad))
             # Rounding-level slack so that a step at machine precision is accepted.
             slack = 16 * np.finfo(float).eps * abs(value)
-            step = 1.0
+            noise = 16 * np.finfo(value_dtype(objective)).eps * abs(value)
+            step, progress = 1.0, False
             for _ in range(MAX_HALVINGS):
                 candidate = theta + step * direction
                 new_value, new_grad = objective.smooth_value_and_gradient(candidate)
                 if new_value <= value + ARMIJO * step * slope + slack:
+                    # A step that lowers neither the value by more than its
+                    # rounding (at the data's precision) nor the gradient by a
+                    # tenth is no progress: the values no longer resolve the
+                    # decrease, and the gradient moves by rounding only.
+                    progress = new_value < value - noise or max_abs(new_grad) < 0.9 * optimality
                     break
                 step *= 0.5
-            else:
-                log.record(value, optimality, theta=theta)
-                message = "the line search found no decrease (precision limit reached)"
-                break
+            if not progress:
+                # No decrease measurable in the objective's values: go on with
+                # float64 differences of the objective from here, or stop.
+                refined = refine(objective, theta) if refinements < MAX_REFINEMENTS else None
+                if refined is None:
+                    log.record(offset + value, optimality, theta=theta)
+                    message = precision_message(objective, tol, "the line search found no decrease")
+                    break
+                objective, refinements = refined, refinements + 1
+                offset = objective.reference_value
+                value, grad = objective.smooth_value_and_gradient(theta)
+                optimality = max_abs(grad)
+                converged = optimality <= tol
+                continue
             theta, value, grad = candidate, new_value, new_grad
-            optimality = float(np.max(np.abs(grad), initial=0.0))
-            stop = log.record(value, optimality, theta=theta)
+            optimality = max_abs(grad)
+            stop = log.record(offset + value, optimality, theta=theta)
             if optimality <= tol:
                 converged, message = True, f"max |gradient| <= tol={tol:g}"
             elif stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
         if log.n_iter == 0:
-            log.record(value, optimality, theta=theta)
+            log.record(offset + value, optimality, theta=theta)
         return SolverResult(
             coef=theta,
             n_iter=log.n_iter,

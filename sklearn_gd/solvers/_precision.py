@@ -1,0 +1,49 @@
+"""What the full-batch solvers share about stopping honestly.
+
+A solver that compares objective values (a line search, a backtracking test,
+SciPy's relative-decrease test) stops making progress once the decrease a step
+makes falls below the rounding error of the value, ``eps * |F|``, and that can
+happen with the gradient far above ``tol`` (float32 data, or large targets in
+float64). Such a solver then goes on *refined*: on
+:meth:`sklearn_gd._objective.Objective.refined`, the same objective in float64
+whose values are differences from the point reached, resolvable down to the
+precision of the gradient. When even that stops short of ``tol``, or the
+objective cannot be refined, the run returns ``converged=False`` with a
+message built here, saying why it stopped; the estimator's ConvergenceWarning
+adds the optimality reached and ``tol``.
+"""
+
+import numpy as np
+
+#: Why a run stopped at ``max_iter`` (the estimator's warning names ``max_iter``).
+ITERATION_CAP = "reached the iteration cap"
+#: Refinements a run makes at most (each restarts from the point reached).
+MAX_REFINEMENTS = 2
+
+
+def max_abs(values):
+    """Largest absolute entry, 0.0 for an empty array."""
+    return float(np.max(np.abs(values), initial=0.0))
+
+
+def value_dtype(objective):
+    """The dtype in which ``objective`` computes: its data layer's, float64 when unknown."""
+    dtype = getattr(getattr(objective, "design", None), "dtype", np.float64)
+    return np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float64)
+
+
+def refine(objective, theta):
+    """``objective.refined(theta)``, or None when the objective has no refined form."""
+    refined = getattr(objective, "refined", None)
+    return None if refined is None else refined(theta)
+
+
+def precision_message(objective, tol, detail=None):
+    """Why a run stopped short of ``tol`` at the precision limit of its arithmetic."""
+    dtype = value_dtype(objective).name
+    what = f" ({detail.strip().rstrip('.')})" if detail else ""
+    return (
+        f"reached the precision limit of {dtype} arithmetic: the objective no longer "
+        f"decreases measurably{what}; tol={tol:g} is below what this solver resolves "
+        "on this problem"
+    )

@@ -1,0 +1,272 @@
+"""A fit that returns without a ConvergenceWarning has reached ``tol``.
+
+Each full-batch solver either brings its optimality measure to ``tol`` or
+returns ``converged=False`` with a message saying why it stopped (iteration
+cap, the precision limit of the arithmetic, a line search that found no
+decrease). The optimality is recomputed here independently, in float64, from
+the returned coefficients.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_diabetes, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.preprocessing import StandardScaler, minmax_scale
+
+from sklearn_gd import ISTA, LBFGS, GDLinearRegression, Newton
+from sklearn_gd._data import Design
+from sklearn_gd._loss import LogisticLoss, SquaredLoss
+from sklearn_gd._objective import Objective
+from sklearn_gd._penalty import ElasticNetPenalty
+
+FULL_BATCH = {"lbfgs": LBFGS, "newton": Newton, "ista": ISTA}
+
+
+def offset_regression(seed, n_samples, proportion_nonzero, noise, n_features=30):
+    """scikit-learn's ``_make_sparse_offset_regression`` of its Ridge solver tests, minmax-scaled.
+
+    Features offset by 30 then zeroed at random (a share ``1 - proportion_nonzero``),
+    with the targets corrected for the removed entries: large, badly centred targets.
+    """
+    X, y, c = make_regression(
+        n_samples=n_samples,
+        n_features=n_features,
+        n_informative=10,
+        bias=10.0,
+        noise=noise,
+        coef=True,
+        random_state=seed,
+    )
+    X += 30.0
+    mask = np.random.RandomState(seed).binomial(1, proportion_nonzero, X.shape) > 0
+    removed = X.copy()
+    X[~mask] = 0.0
+    removed[mask] = 0.0
+    y -= removed @ c
+    return minmax_scale(X), y
+
+
+def squared_gradient(X, y, coef, intercept, alpha):
+    """Gradient of ``mean((y - Xw - b)^2) / 2 + alpha |w|^2 / 2`` in float64, written here."""
+    X = np.asarray(X, dtype=np.float64)
+    r = X @ np.asarray(coef, dtype=np.float64) + float(intercept) - y
+    return np.concatenate([X.T @ r / len(y) + alpha * coef, [r.mean()]])
+
+
+def fit_recording(estimator, X, y):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", ConvergenceWarning)
+        estimator.fit(X, y)
+    return [str(w.message) for w in record if issubclass(w.category, ConvergenceWarning)]
+
+
+@pytest.mark.parametrize("solver", sorted(FULL_BATCH))
+@pytest.mark.parametrize(
+    "seed, n_samples, proportion_nonzero, noise",
+    [(0, 20, 0.1, 500.0), (1, 20, 0.1, 500.0), (2, 40, 1.0, 50.0)],
+)
+def test_float32_fit_finds_the_float64_ridge_solution(
+    solver, seed, n_samples, proportion_nonzero, noise
+):
+    # scikit-learn's test_solver_consistency: every Ridge solver on float32 data
+    # matches the float64 SVD solution to 1e-3. Under our objective,
+    # Ridge(alpha=1) is alpha=1 / n_samples.
+    X, y = offset_regression(seed, n_samples, proportion_nonzero, noise)
+    reference = Ridge(alpha=1.0, solver="svd").fit(X, y)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    model = GDLinearRegression(solver=solver, alpha=1.0 / n_samples, tol=1e-6, max_iter=20_000)
+    messages = fit_recording(model, X32, y32)
+    assert messages == []
+    assert model.coef_.dtype == np.float32
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("solver", sorted(FULL_BATCH))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("tol", [1e-4, 1e-8])
+def test_no_warning_means_the_gradient_is_below_tol(solver, dtype, tol):
+    # Diabetes targets are in the hundreds: the objective's value (about 1.5e4)
+    # stops resolving decreases long before the gradient reaches 1e-8.
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegression(solver=solver, tol=tol, max_iter=20_000)
+    messages = fit_recording(model, X.astype(dtype), y.astype(dtype))
+    assert messages == []
+    # The returned float32 coefficients are the solver's float64 ones rounded:
+    # measured at the rounded point the gradient can be off by ~1e-7 relative.
+    slack = 0.0 if dtype == np.float64 else 1e-6 * np.abs(y).mean()
+    grad = squared_gradient(X.astype(dtype), y.astype(dtype), model.coef_, model.intercept_, 0.0)
+    assert np.max(np.abs(grad)) <= tol + slack
+
+
+def breast_cancer_objective(alpha=1e-4, dtype=np.float64):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(dtype)
+    design = Design(X, fit_intercept=True)
+    return Objective(
+        design, LogisticLoss(), y[:, None], np.ones(len(y)), ElasticNetPenalty(alpha, 0.0)
+    )
+
+
+def independent_logistic_gradient(objective, theta):
+    X = np.asarray(objective.design.X, dtype=np.float64)
+    y = np.asarray(objective.Y, dtype=np.float64)[:, 0]
+    w, b = theta[:-1], theta[-1]
+    z = X @ w + b
+    r = 1.0 / (1.0 + np.exp(-z)) - y
+    return np.concatenate([X.T @ r / len(y) + objective.penalty.alpha * w, [r.mean()]])
+
+
+@pytest.mark.parametrize("solver", sorted(FULL_BATCH))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("tol", [1e-6, 1e-10, 1e-13])
+def test_converged_is_true_only_below_tol(solver, dtype, tol):
+    objective = breast_cancer_objective(dtype=dtype)
+    result = FULL_BATCH[solver]().minimize(
+        objective, np.zeros(objective.n_coef), max_iter=3000, tol=tol
+    )
+    grad = independent_logistic_gradient(objective, result.coef)
+    if result.converged:
+        assert result.optimality <= tol
+        assert np.max(np.abs(grad)) <= tol * (1 + 1e-6) + 1e-15
+    else:
+        assert result.optimality > tol
+        assert any(
+            why in result.message for why in ("precision", "iteration cap", "line search")
+        ), result.message
+    # The reported optimality is the gradient at the returned point (within a
+    # hundredth of tol: a float32 gradient well below tol is only that accurate).
+    true_optimality = np.max(np.abs(grad))
+    assert abs(result.optimality - true_optimality) <= max(1e-3 * true_optimality, 0.01 * tol)
+
+
+def test_lbfgs_reaches_tol_below_the_objective_value_precision():
+    # SciPy stops on a relative decrease of the objective below machine
+    # precision (status 0) with max |gradient| near 1e-6 here; that is no
+    # convergence for tol=1e-9, and the gradient can still be reduced.
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegression(solver="lbfgs", tol=1e-9)
+    assert fit_recording(model, X, y) == []
+    grad = squared_gradient(X, y, model.coef_, model.intercept_, 0.0)
+    assert np.max(np.abs(grad)) <= 1e-9
+
+
+@pytest.mark.parametrize("solver", sorted(FULL_BATCH))
+def test_tol_below_the_precision_limit_is_said(solver):
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegression(solver=solver, tol=1e-30, max_iter=10_000)
+    messages = fit_recording(model, X.astype(np.float32), y.astype(np.float32))
+    assert len(messages) == 1
+    message = messages[0]
+    assert "precision" in message and "float64" in message, message
+    assert "tol=1e-30" in message, message
+
+
+@pytest.mark.parametrize("solver", sorted(FULL_BATCH))
+def test_iteration_cap_message_does_not_repeat_max_iter(solver):
+    X, y = load_diabetes(return_X_y=True)
+    model = GDLinearRegression(solver=solver, tol=1e-12, max_iter=2)
+    messages = fit_recording(model, X, y)
+    if solver == "newton":  # one step solves least squares
+        assert messages == []
+        return
+    assert len(messages) == 1
+    assert messages[0].count("max_iter=2") == 1, messages[0]
+    assert "iteration cap" in messages[0], messages[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_ista_does_not_stop_when_the_step_underflows_the_gradient_mapping(dtype):
+    # Targets in the hundreds, more features than samples, no penalty: rounding
+    # noise in the values fails the backtracking test until the step (here
+    # ~3e-9) times the gradient rounds away next to y, and
+    # (y - prox(y - step g)) / step is exactly 0 while the gradient is not.
+    X, y = offset_regression(1, 20, 0.1, 500.0)
+    X, y = X.astype(dtype), y.astype(dtype)
+    model = GDLinearRegression(solver="ista", alpha=0.0, tol=1e-11, max_iter=20_000)
+    messages = fit_recording(model, X, y)
+    grad = squared_gradient(X, y, model.coef_, model.intercept_, 0.0)
+    if not messages:
+        slack = 0.0 if dtype == np.float64 else 1e-6 * np.abs(y).mean()
+        assert np.max(np.abs(grad)) <= 1e-11 + slack
+    else:
+        assert "precision" in messages[0] or "iteration cap" in messages[0]
+
+
+# ----------------------------------------------------------- minimum norm
+def collinear_data(seed, n=30):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, 3))
+    # Columns 3 and 4 are combinations of the first ones, without a constant,
+    # with coefficients that binary floats do not hold exactly: the Hessian is
+    # singular up to rounding, and its Cholesky factorisation may succeed.
+    X = np.column_stack([A, 0.1 * A[:, 0] + 0.7 * A[:, 1], 0.3 * A[:, 2] - 1.3 * A[:, 0]])
+    y = A @ np.array([1.0, -2.0, 0.5]) + 3.0 + 0.1 * rng.standard_normal(n)
+    return X, y
+
+
+@pytest.mark.parametrize("seed", [1, 20, 22])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_newton_returns_the_minimum_norm_least_squares_solution(fit_intercept, seed):
+    X, y = collinear_data(seed)
+    reference = LinearRegression(fit_intercept=fit_intercept).fit(X, y)
+    model = GDLinearRegression(solver="newton", fit_intercept=fit_intercept, tol=1e-10)
+    assert fit_recording(model, X, y) == []
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-8, atol=1e-10)
+    if not fit_intercept:
+        lstsq = np.linalg.lstsq(X, y, rcond=None)[0]
+        np.testing.assert_allclose(model.coef_, lstsq, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "ista"])
+def test_rank_deficient_solution_ignores_row_order_and_zero_weight_rows(solver):
+    X, y = collinear_data(seed=22)
+    rng = np.random.default_rng(1)
+    model = GDLinearRegression(solver=solver, tol=1e-10, max_iter=50_000)
+    base = model.fit(X, y).coef_.copy()
+    order = rng.permutation(len(y))
+    permuted = model.fit(X[order], y[order]).coef_.copy()
+    extra = rng.standard_normal((7, X.shape[1])) * 5
+    X_more, y_more = np.vstack([X, extra]), np.concatenate([y, rng.standard_normal(7) * 100])
+    weights = np.concatenate([np.ones(len(y)), np.zeros(7)])
+    weighted = model.fit(X_more, y_more, sample_weight=weights).coef_.copy()
+    np.testing.assert_allclose(permuted, base, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(weighted, base, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(base, LinearRegression().fit(X, y).coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_sparse_and_dense_float32_reach_the_same_point():
+    X, y = offset_regression(1, 20, 0.1, 500.0)
+    X32 = X.astype(np.float32)
+    dense = GDLinearRegression(alpha=0.05, tol=1e-7).fit(X32, y.astype(np.float32))
+    sparse = GDLinearRegression(alpha=0.05, tol=1e-7).fit(sp.csr_matrix(X32), y.astype(np.float32))
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("loss_name", ["squared", "logistic", "multinomial"])
+def test_loss_difference_equals_the_difference_of_losses(loss_name):
+    from sklearn_gd._loss import MultinomialLoss
+
+    rng = np.random.default_rng(0)
+    k = 1 if loss_name != "multinomial" else 3
+    loss = {"squared": SquaredLoss, "logistic": LogisticLoss, "multinomial": MultinomialLoss}[
+        loss_name
+    ]()
+    Z0 = rng.standard_normal((40, k)) * 3
+    Y = rng.random((40, k)) < 0.5 if loss_name != "squared" else rng.standard_normal((40, k))
+    if loss_name == "multinomial":
+        Y = np.eye(k)[rng.integers(0, k, 40)]
+    Y = np.asarray(Y, dtype=np.float64)
+    # small and large differences, both branches
+    D = rng.standard_normal((40, k)) * np.where(rng.random((40, 1)) < 0.5, 1e-3, 5.0)
+    expected = loss.loss(Y, Z0 + D) - loss.loss(Y, Z0)
+    np.testing.assert_allclose(loss.loss_difference(Y, Z0, D), expected, rtol=1e-9, atol=1e-12)
+    # tiny differences keep their relative precision (the plain difference cannot)
+    tiny = 1e-12 * rng.standard_normal((40, k))
+    first_order = np.einsum("ij,ij->i", loss.loss_gradient(Y, Z0)[1], tiny)
+    np.testing.assert_allclose(loss.loss_difference(Y, Z0, tiny), first_order, rtol=1e-6)
