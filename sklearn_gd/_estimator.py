@@ -324,7 +324,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         result = record.result
         if not result.converged and not partial:
             warnings.warn(
-                f"solver={solver.name!r} did not converge ({result.message}): "
+                f"solver={solver.name!r} did not converge ({result.message}; "
+                f"max_iter={self.max_iter}): "
                 f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol:g}. "
                 "Increase max_iter, scale the data (e.g. StandardScaler), raise tol, "
                 "or try another solver.",

@@ -81,6 +81,10 @@ class Solver(BaseEstimator):
         stopping and the per-iteration scikit-learn callbacks need);
     ``uses_learning_rate``
         takes the estimator's ``learning_rate``;
+    ``refines_precision``
+        goes on in float64 differences when the objective's values stop
+        resolving a decrease (float32 data, large targets), so it reaches
+        ``tol`` where the others report the precision limit;
     ``uses_schedule``
         takes a learning-rate schedule (:mod:`sklearn_gd.schedules`).
     """
@@ -91,6 +95,7 @@ class Solver(BaseEstimator):
     supports_partial_fit = False
     reports_iterates = False
     uses_learning_rate = False
+    refines_precision = False
     uses_schedule = False
     _parameter_constraints: dict = {}
 

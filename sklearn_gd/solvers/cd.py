@@ -29,7 +29,9 @@ compiled with numba when it is installed (``pip install "sklearn-gd[fast]"``)
 and otherwise runs in NumPy, with the same updates and the same result.
 
 Objectives this solver cannot read column by column (a dask array) are handed
-to :class:`ISTA`, which minimises the same objective.
+to :class:`ISTA`, which minimises the same objective; unpenalised ones
+(``alpha=0``) to :class:`Newton`, whose answer to an underdetermined problem
+is the minimum-norm one (a coordinate method's depends on its update order).
 """
 
 from numbers import Integral
@@ -92,10 +94,16 @@ class CoordinateDescent(Solver):
     @detects_overflow
     def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
         X = getattr(objective.design, "X", None)
+        delegate = None
         if not (isinstance(X, np.ndarray) or sp.issparse(X)):
-            from .ista import ISTA  # the same objective, through its own methods
-
-            return ISTA().minimize(
+            from .ista import ISTA as delegate  # the same objective, through its own methods
+        elif objective.penalty.alpha == 0:
+            # Unpenalised, a coordinate method's answer to an underdetermined
+            # problem depends on the order of its updates; Newton's gives the
+            # minimum-norm one, as LinearRegression does.
+            from .newton import Newton as delegate
+        if delegate is not None:
+            return delegate().minimize(
                 objective, theta0, max_iter=max_iter, tol=tol, verbose=verbose, callback=callback
             )
         return _Run(self, objective, theta0, verbose, callback).solve(max_iter, tol)

@@ -61,6 +61,7 @@ class ISTA(Solver):
     """
 
     name = "ista"
+    refines_precision = True
     supports_l1 = True
     reports_iterates = True
     uses_learning_rate = True

@@ -69,6 +69,7 @@ class LBFGS(Solver):
     """
 
     name = "lbfgs"
+    refines_precision = True
     reports_iterates = True
     _parameter_constraints = {
         "memory": [Interval(Integral, 1, None, closed="left")],

@@ -108,6 +108,7 @@ class Newton(Solver):
     """
 
     name = "newton"
+    refines_precision = True
     reports_iterates = True
     _parameter_constraints = {
         "inner_solver": [StrOptions({"auto", "cholesky", "cg"})],
