@@ -12,24 +12,29 @@ from .logistic import GDLogisticRegression
 from .plotting import LossCurveDisplay
 from .softmax import GDSoftmaxClassifier
 from .solvers import (
+    BFGS,
     ISTA,
     LBFGS,
     SGD,
     SOLVERS,
+    AdaGrad,
     Adam,
     AdamW,
     GradientDescent,
     Momentum,
     Newton,
+    RMSProp,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SOLVERS",
+    "BFGS",
     "ISTA",
     "LBFGS",
     "SGD",
+    "AdaGrad",
     "Adam",
     "AdamW",
     "DivergenceError",
@@ -40,4 +45,5 @@ __all__ = [
     "LossCurveDisplay",
     "Momentum",
     "Newton",
+    "RMSProp",
 ]

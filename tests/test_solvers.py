@@ -23,6 +23,7 @@ from sklearn_gd import (
     ISTA,
     LBFGS,
     SOLVERS,
+    AdaGrad,
     Adam,
     AdamW,
     DivergenceError,
@@ -31,6 +32,7 @@ from sklearn_gd import (
     GDSoftmaxClassifier,
     Momentum,
     Newton,
+    RMSProp,
 )
 from sklearn_gd._data import Design
 from sklearn_gd._loss import SquaredLoss
@@ -145,6 +147,83 @@ def test_adamw_settles_off_the_objective_minimum_for_positive_alpha():
     )
     gap = fitted_objective(adamw, X, y) - fitted_objective(ridge, X, y)
     assert gap > 1e-3 * fitted_objective(ridge, X, y)
+
+
+# ----------------------------------------------------------- AdaGrad / RMSProp
+def squared_sums_reference(gradients, lr, epsilon, rho=None):
+    """Steps of AdaGrad (rho None) or RMSProp written out from their recurrences.
+
+    AdaGrad sums from ``s_0 = 0``; RMSProp's average starts at ``s_0 = g_1 * g_1``.
+    """
+    s = np.zeros_like(gradients[0]) if rho is None else gradients[0] ** 2
+    steps, scales = [], []
+    for g in gradients:
+        s = s + g * g if rho is None else rho * s + (1 - rho) * g * g
+        scales.append(lr / (np.sqrt(s) + epsilon))
+        steps.append(scales[-1] * g)
+    return steps, scales
+
+
+@pytest.mark.parametrize(
+    "solver, rho", [(AdaGrad(epsilon=1e-3), None), (RMSProp(rho=0.7, epsilon=1e-3), 0.7)]
+)
+def test_adagrad_and_rmsprop_updates_follow_their_recurrences(solver, rho):
+    rng = np.random.default_rng(0)
+    obj = squared_objective(alpha=0.0)
+    theta = rng.standard_normal(obj.n_coef)
+    # gradients of changing scale: a sum and a moving average weigh them differently
+    gradients = rng.standard_normal((4, obj.n_coef)) * np.array([[1.0], [10.0], [0.1], [3.0]])
+    gradients[:, 0] = 0.0  # a coordinate that never moves: epsilon alone keeps it finite
+    steps, scales = squared_sums_reference(gradients, 0.05, 1e-3, rho)
+    state = solver.init_state(theta)
+    for t, g in enumerate(gradients):
+        step, prox_step, state = solver.update(g, state, theta, 0.05, obj)
+        np.testing.assert_allclose(step, steps[t], rtol=1e-12, err_msg=f"step {t + 1}")
+        np.testing.assert_allclose(prox_step, scales[t], rtol=1e-12, err_msg=f"step {t + 1}")
+    assert prox_step[0] == 0.05 / 1e-3
+
+
+@pytest.mark.parametrize("solver", [AdaGrad(), RMSProp()])
+def test_adagrad_and_rmsprop_first_step_moves_each_coordinate_by_the_rate(solver):
+    """No start-up inflation: the first step is ``eta * sign(g)`` (up to epsilon)."""
+    obj = squared_objective(alpha=0.0)
+    theta = np.zeros(obj.n_coef)
+    g = np.array([3.0, -1e-3, 20.0, -0.5])
+    step, _, _ = solver.update(g, solver.init_state(theta), theta, 0.01, obj)
+    np.testing.assert_allclose(step, 0.01 * np.sign(g), rtol=1e-4)
+
+
+def test_adagrad_rate_shrinks_by_itself_rmsprop_rate_does_not():
+    """Under gradients of constant size, AdaGrad's step falls like 1/sqrt(t); RMSProp's settles."""
+    obj = squared_objective(alpha=0.0)
+    theta = np.zeros(obj.n_coef)
+    g = np.full(obj.n_coef, 2.0)
+    sizes = {}
+    for solver in [AdaGrad(), RMSProp(rho=0.9)]:
+        state = solver.init_state(theta)
+        sizes[solver.name] = []
+        for _ in range(400):
+            step, _, state = solver.update(g, state, theta, 0.1, obj)
+            sizes[solver.name].append(step[0])
+    np.testing.assert_allclose(sizes["adagrad"][99], 0.1 / np.sqrt(100), rtol=1e-6)
+    np.testing.assert_allclose(sizes["adagrad"][399], 0.1 / np.sqrt(400), rtol=1e-6)
+    np.testing.assert_allclose(sizes["rmsprop"][99], 0.1, rtol=1e-4)  # s -> g^2
+    np.testing.assert_allclose(sizes["rmsprop"][399], 0.1, rtol=1e-6)
+
+
+def test_adagrad_l1_prox_uses_the_per_coordinate_step():
+    """Soft-thresholding by eta / (sqrt(s) + eps) * l1, coordinate by coordinate."""
+    X, y, _ = regression_data(2, 40, 3)
+    X = X * np.array([0.1, 1.0, 10.0])
+    kw = dict(alpha=0.3, l1_ratio=1.0, learning_rate=0.05, tol=0.0, random_state=0)
+    one = quietly(GDLinearRegression(solver="adagrad", max_iter=1, **kw).fit, X, y)
+    X1 = np.column_stack([X, np.ones(40)])
+    g = X1.T @ (X1 @ np.zeros(4) - y) / 40  # the full-batch gradient at zero (n <= 200)
+    scale = 0.05 / (np.abs(g) + 1e-8)
+    u = -scale * g
+    expected = np.sign(u[:3]) * np.maximum(np.abs(u[:3]) - scale[:3] * 0.3, 0.0)
+    np.testing.assert_allclose(one.coef_, expected, rtol=1e-10)
+    np.testing.assert_allclose(one.intercept_, u[3], rtol=1e-10)  # never thresholded
 
 
 # ------------------------------------------------------------------- momentum

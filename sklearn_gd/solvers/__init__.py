@@ -5,7 +5,9 @@ it up from here.
 """
 
 from ._base import Solver, SolverResult
+from .adagrad import AdaGrad, RMSProp
 from .adam import Adam, AdamW
+from .bfgs import BFGS
 from .gd import GradientDescent
 from .ista import ISTA
 from .lbfgs import LBFGS
@@ -20,7 +22,10 @@ SOLVERS = {
     "momentum": Momentum,
     "adam": Adam,
     "adamw": AdamW,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSProp,
     "lbfgs": LBFGS,
+    "bfgs": BFGS,
     "newton": Newton,
     "ista": ISTA,
 }
@@ -77,6 +82,8 @@ def resolve_solver(solver):
 
 __all__ = [
     "SOLVERS",
+    "BFGS",
+    "AdaGrad",
     "Adam",
     "AdamW",
     "GradientDescent",
@@ -84,6 +91,7 @@ __all__ = [
     "LBFGS",
     "Momentum",
     "Newton",
+    "RMSProp",
     "SGD",
     "Solver",
     "SolverResult",
