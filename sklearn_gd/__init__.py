@@ -12,6 +12,7 @@ from .logistic import GDLogisticRegression
 from .plotting import LossCurveDisplay
 from .softmax import GDSoftmaxClassifier
 from .solvers import (
+    ADMM,
     BFGS,
     ISTA,
     LBFGS,
@@ -24,12 +25,14 @@ from .solvers import (
     Momentum,
     Newton,
     RMSProp,
+    TrustRegion,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SOLVERS",
+    "ADMM",
     "BFGS",
     "ISTA",
     "LBFGS",
@@ -46,4 +49,5 @@ __all__ = [
     "Momentum",
     "Newton",
     "RMSProp",
+    "TrustRegion",
 ]

@@ -20,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_gd._objective as objective_module
 from sklearn_gd import (
+    BFGS,
     ISTA,
     LBFGS,
     SOLVERS,
@@ -33,6 +34,7 @@ from sklearn_gd import (
     Momentum,
     Newton,
     RMSProp,
+    TrustRegion,
 )
 from sklearn_gd._data import Design
 from sklearn_gd._loss import SquaredLoss
@@ -303,6 +305,69 @@ def test_ista_fista_fewer_iterations_than_plain_ista():
     assert fista.n_iter_ * 4 < plain.n_iter_, (fista.n_iter_, plain.n_iter_)
     np.testing.assert_allclose(fista.coef_, plain.coef_, rtol=1e-5, atol=1e-7)
     assert np.sum(fista.coef_ == 0) >= 1  # a lasso solution with exact zeros
+
+
+# ---------------------------------------------------- bfgs and trust region
+def large_quadratic(seed=0, n=4000, d=12):
+    """Squared loss with badly scaled, correlated columns, large enough for the preconditioner."""
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n, d))
+    X = (base + 2.0 * base[:, [0]]) * np.geomspace(0.05, 20, d)
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    return X, y
+
+
+def test_bfgs_starting_from_the_inverse_curvature_needs_fewer_iterations():
+    X, y = large_quadratic()
+    kw = dict(alpha=1e-3, tol=1e-8, max_iter=10_000)
+    plain = GDLinearRegression(solver=BFGS(precondition=False), **kw).fit(X, y)
+    started = GDLinearRegression(solver=BFGS(precondition=True), **kw).fit(X, y)
+    # on a quadratic the curvature at the start is the exact Hessian
+    assert started.n_iter_ <= 3 < 3 * started.n_iter_ < plain.n_iter_, (
+        started.n_iter_,
+        plain.n_iter_,
+    )
+    np.testing.assert_allclose(started.coef_, plain.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("solver", [BFGS(), TrustRegion()])
+def test_bfgs_and_trust_region_meet_a_tight_tol_past_the_precision_of_the_value(solver):
+    """Near the minimum SciPy's value-based tests stop first; the gradient still decides."""
+    X, y, _ = classification_data(0, 30, 4, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = GDLogisticRegression(solver=solver, alpha=0.001, fit_intercept=False, tol=1e-11)
+        est.fit(X, y)
+    assert est.history_["optimality"][-1] <= 1e-11
+
+
+def test_trust_region_forms_the_curvature_once_per_point(monkeypatch):
+    calls = {"operators": 0, "products": 0}
+    original = objective_module.Objective.hessian_operator
+
+    def counting(self, theta):
+        calls["operators"] += 1
+        apply = original(self, theta)
+
+        def product(v):
+            calls["products"] += 1
+            return apply(v)
+
+        return product
+
+    monkeypatch.setattr(objective_module.Objective, "hessian_operator", counting)
+    X, y, _ = classification_data(1, 80, 6, 3)
+    est = GDSoftmaxClassifier(solver=TrustRegion(), alpha=1e-3, tol=1e-8).fit(X, y)
+    assert calls["products"] > 2 * calls["operators"]  # several CG products per point
+    assert calls["operators"] <= est.n_iter_ + 1  # one operator per point visited
+
+
+def test_trust_region_matches_newton_on_softmax():
+    X, y, _ = classification_data(2, 120, 5, 4)
+    kw = dict(alpha=1e-3, tol=1e-10, max_iter=1000)
+    newton = GDSoftmaxClassifier(solver="newton", **kw).fit(X, y)
+    trust = GDSoftmaxClassifier(solver="trust-region", **kw).fit(X, y)
+    np.testing.assert_allclose(trust.coef_, newton.coef_, rtol=1e-7, atol=1e-9)
 
 
 # ---------------------------------------------------------- learning rates

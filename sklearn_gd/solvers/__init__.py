@@ -7,6 +7,7 @@ it up from here.
 from ._base import Solver, SolverResult
 from .adagrad import AdaGrad, RMSProp
 from .adam import Adam, AdamW
+from .admm import ADMM
 from .bfgs import BFGS
 from .gd import GradientDescent
 from .ista import ISTA
@@ -14,6 +15,7 @@ from .lbfgs import LBFGS
 from .momentum import Momentum
 from .newton import Newton
 from .sgd import SGD
+from .trust_region import TrustRegion
 
 #: Solver classes by name; ``solver="<name>"`` means ``SOLVERS[name]()``.
 SOLVERS = {
@@ -27,7 +29,9 @@ SOLVERS = {
     "lbfgs": LBFGS,
     "bfgs": BFGS,
     "newton": Newton,
+    "trust-region": TrustRegion,
     "ista": ISTA,
+    "admm": ADMM,
 }
 
 
@@ -82,6 +86,7 @@ def resolve_solver(solver):
 
 __all__ = [
     "SOLVERS",
+    "ADMM",
     "BFGS",
     "AdaGrad",
     "Adam",
@@ -95,6 +100,7 @@ __all__ = [
     "SGD",
     "Solver",
     "SolverResult",
+    "TrustRegion",
     "resolve_solver",
     "solvers_supporting_l1",
     "solvers_with",
