@@ -46,6 +46,22 @@ def solvers_supporting_l1():
     return solvers_with("supports_l1")
 
 
+def solvers_accepting(constraint):
+    """Names of the solvers that keep the weights in ``constraint``.
+
+    Parameters
+    ----------
+    constraint : Constraint
+        A constraint object of :mod:`sklearn_gd.constraints`.
+
+    Returns
+    -------
+    list of str
+        Keys of :data:`SOLVERS`, in registry order.
+    """
+    return [name for name, cls in SOLVERS.items() if cls().accepts_constraint(constraint)]
+
+
 def solvers_with(capability):
     """Names of the solvers whose class sets the capability attribute ``capability``.
 
@@ -102,6 +118,7 @@ __all__ = [
     "SolverResult",
     "TrustRegion",
     "resolve_solver",
+    "solvers_accepting",
     "solvers_supporting_l1",
     "solvers_with",
 ]

@@ -2,7 +2,10 @@
 
 No hand-written quasi-Newton code: ``scipy.optimize.minimize(method="L-BFGS-B",
 jac=True)`` with the options scikit-learn's ``LogisticRegression`` uses. It
-needs a differentiable objective, so it refuses an L1 part.
+needs a differentiable objective, so it refuses an L1 part. A box constraint
+(:class:`~sklearn_gd.constraints.Box`, :class:`~sklearn_gd.constraints.NonNegative`)
+goes to L-BFGS-B's ``bounds``; it then stops on the projected gradient
+``theta - clip(theta - g, lower, upper)`` and runs without the preconditioner.
 
 By default it runs on preconditioned coordinates ``theta = P u``
 (:mod:`._preconditioner`): ``P`` comes from the objective's curvature on a few
@@ -18,9 +21,10 @@ runs on ``theta`` itself.
 from numbers import Integral
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 from sklearn.utils._param_validation import Interval
 
+from ..constraints import Box
 from ._base import IterationLog, Solver, SolverResult
 from ._preconditioner import BlockPreconditioner
 
@@ -58,17 +62,44 @@ class LBFGS(Solver):
         self.max_line_search = max_line_search
         self.precondition = precondition
 
+    def accepts_constraint(self, constraint):
+        # L-BFGS-B takes bounds: a box (non-negativity included), nothing else.
+        return isinstance(constraint, Box)
+
+    @staticmethod
+    def _bounds(objective):
+        """Per-coefficient ``(lower, upper)`` of a box constraint (intercept free), or None."""
+        constraint = getattr(objective.penalty, "constraint", None)
+        if constraint is None:
+            return None
+        lower, upper = constraint.bounds(objective.design.n_features)
+        d = objective.design.n_features
+        lo, hi = np.full(objective.shape, -np.inf), np.full(objective.shape, np.inf)
+        lo[:d], hi[:d] = lower[:, None], upper[:, None]
+        return lo.ravel(), hi.ravel()
+
     def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
         self.check_objective(objective)
+        bounds = self._bounds(objective)
         theta0 = np.array(theta0, dtype=np.float64)
+        if bounds is not None:
+            theta0 = np.clip(theta0, *bounds)
         # The preconditioner before the first evaluation: an objective may sum
         # the value and gradient at theta0 in the pass that forms its curvature
         # block (the one over row chunks does, so X is read once for both).
         precond = None
-        if self.precondition:
+        # Bounds hold on theta itself, so a box keeps the plain coordinates.
+        if self.precondition and bounds is None:
             precond = BlockPreconditioner.for_objective(objective, theta0)
         value0, grad0 = objective.smooth_value_and_gradient(theta0)
-        optimality = float(np.max(np.abs(grad0), initial=0.0))
+
+        def measure(theta, grad):
+            """max |gradient|, or of the projected gradient (L-BFGS-B's pgtol) under bounds."""
+            if bounds is not None:
+                grad = theta - np.clip(theta - grad, *bounds)
+            return float(np.max(np.abs(grad), initial=0.0))
+
+        optimality = measure(theta0, grad0)
         log = IterationLog(self.name, verbose, value0, callback=callback)
         if optimality <= tol:
             log.record(value0, optimality, theta=theta0)
@@ -102,7 +133,7 @@ class LBFGS(Solver):
             """Theta and its largest gradient entry, evaluating only when needed."""
             if not np.array_equal(u, last["u"]):
                 fun(u)
-            return last["theta"], float(np.max(np.abs(last["grad"]), initial=0.0))
+            return last["theta"], measure(last["theta"], last["grad"])
 
         stopped = []
 
@@ -119,6 +150,7 @@ class LBFGS(Solver):
             u0,
             method="L-BFGS-B",
             jac=True,
+            bounds=None if bounds is None else Bounds(*bounds),
             callback=on_iteration,
             options={
                 "maxiter": max_iter,
@@ -135,8 +167,8 @@ class LBFGS(Solver):
         if log.n_iter == 0:
             log.record(float(last["value"]), optimality)
         message = str(result.message)
-        if optimality <= tol and precond is not None:
-            message = f"max |gradient| <= tol={tol:g}"
+        if optimality <= tol and (precond is not None or bounds is not None):
+            message = f"max |{'projected ' if bounds is not None else ''}gradient| <= tol={tol:g}"
         if stopped:
             converged, message = True, "stopped by a callback (e.g. early stopping)"
         return SolverResult(
