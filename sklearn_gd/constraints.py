@@ -46,20 +46,55 @@ class Constraint(BaseEstimator):
     separable = False
 
     def project(self, W):
-        """Euclidean projection of ``W`` (weights, shape (n_features, n_outputs)) onto the set."""
+        """Euclidean projection of ``W`` onto the set.
+
+        Parameters
+        ----------
+        W : ndarray of shape (n_features, n_outputs)
+            Weights (no intercept).
+
+        Returns
+        -------
+        ndarray of shape (n_features, n_outputs)
+            The nearest point of the set.
+        """
         raise NotImplementedError
 
     def prox_l1(self, W, threshold):
         """Proximal operator of ``threshold * |.|_1 + indicator of the set`` at ``W``.
 
-        ``threshold`` is a scalar or an array broadcastable to ``W``. The
-        default, projecting the soft-thresholded ``W``, is exact for every
+        The default, projecting the soft-thresholded ``W``, is exact for every
         constraint of this module (see each class).
+
+        Parameters
+        ----------
+        W : ndarray of shape (n_features, n_outputs)
+            Weights (no intercept).
+        threshold : float or ndarray broadcastable to ``W``
+            Step times the L1 strength (0 for a plain projection).
+
+        Returns
+        -------
+        ndarray of shape (n_features, n_outputs)
+            ``argmin_X 1/2 |X - W|^2 + threshold * |X|_1`` over the set.
         """
         return self.project(soft_threshold(W, threshold))
 
     def contains(self, W, atol=1e-10):
-        """Whether ``W`` lies in the set up to ``atol``."""
+        """Whether ``W`` lies in the set.
+
+        Parameters
+        ----------
+        W : ndarray of shape (n_features, n_outputs)
+            Weights (no intercept).
+        atol : float, default=1e-10
+            Largest distance to the set still counted as inside.
+
+        Returns
+        -------
+        bool
+            Whether the projection moves ``W`` by at most ``atol``.
+        """
         return bool(np.max(np.abs(self.project(W) - W), initial=0.0) <= atol)
 
 
@@ -87,7 +122,18 @@ class Box(Constraint):
         self.upper = upper
 
     def bounds(self, n_features):
-        """``(lower, upper)`` as float arrays of shape (n_features,); ValueError if invalid."""
+        """The bounds as float arrays, one entry per feature.
+
+        Parameters
+        ----------
+        n_features : int
+            Number of weights per output.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_features,)
+            Raises ValueError when some ``lower > upper`` or a bound is NaN.
+        """
         lower = np.broadcast_to(np.asarray(self.lower, dtype=np.float64), (n_features,))
         upper = np.broadcast_to(np.asarray(self.upper, dtype=np.float64), (n_features,))
         if np.any(np.isnan(lower)) or np.any(np.isnan(upper)) or np.any(lower > upper):

@@ -154,7 +154,18 @@ class Solver(BaseEstimator):
         raise NotImplementedError
 
     def accepts_constraint(self, constraint):
-        """Whether this solver honours ``constraint`` (see ``supports_constraints``)."""
+        """Whether this solver honours ``constraint`` (see ``supports_constraints``).
+
+        Parameters
+        ----------
+        constraint : Constraint
+            A constraint object of :mod:`sklearn_gd.constraints`.
+
+        Returns
+        -------
+        bool
+            True when the solver keeps the weights in the set.
+        """
         if self.supports_constraints is None:
             return self.supports_l1
         return bool(self.supports_constraints)
