@@ -36,8 +36,8 @@ def soft_threshold(W, threshold):
 class Constraint(BaseEstimator):
     """Base class: a closed convex set of weight matrices.
 
-    Subclasses implement :meth:`project` and, where it differs from
-    ``project(soft_threshold(W, t))``, :meth:`prox_l1`.
+    Subclasses implement ``_project`` and, where it differs from
+    ``_project(soft_threshold(W, t))``, ``_prox_l1``.
     """
 
     #: Whether the set is a product of intervals, one per coefficient. Only then
@@ -58,6 +58,9 @@ class Constraint(BaseEstimator):
         ndarray of shape (n_features, n_outputs)
             The nearest point of the set.
         """
+        return self._project(np.asarray(W, dtype=np.float64))
+
+    def _project(self, W):
         raise NotImplementedError
 
     def prox_l1(self, W, threshold):
@@ -78,7 +81,10 @@ class Constraint(BaseEstimator):
         ndarray of shape (n_features, n_outputs)
             ``argmin_X 1/2 |X - W|^2 + threshold * |X|_1`` over the set.
         """
-        return self.project(soft_threshold(W, threshold))
+        return self._prox_l1(np.asarray(W, dtype=np.float64), threshold)
+
+    def _prox_l1(self, W, threshold):
+        return self._project(soft_threshold(W, threshold))
 
     def contains(self, W, atol=1e-10):
         """Whether ``W`` lies in the set.
@@ -143,7 +149,7 @@ class Box(Constraint):
             )
         return lower, upper
 
-    def project(self, W):
+    def _project(self, W):
         lower, upper = self.bounds(W.shape[0])
         return (
             np.clip(W, lower[:, None], upper[:, None]) if W.ndim == 2 else np.clip(W, lower, upper)
@@ -168,10 +174,10 @@ class NonNegative(Box):
     def upper(self):
         return np.inf
 
-    def project(self, W):
+    def _project(self, W):
         return np.maximum(W, 0.0)
 
-    def prox_l1(self, W, threshold):
+    def _prox_l1(self, W, threshold):
         return np.maximum(W - threshold, 0.0)
 
 
@@ -194,7 +200,7 @@ class L2Ball(Constraint):
     def __init__(self, radius=1.0):
         self.radius = radius
 
-    def project(self, W):
+    def _project(self, W):
         norms = np.linalg.norm(W, axis=0)
         factor = np.minimum(1.0, self.radius / np.maximum(norms, np.finfo(float).tiny))
         return W * factor
@@ -213,7 +219,7 @@ class Simplex(Constraint):
     def __init__(self):
         pass
 
-    def project(self, W):
+    def _project(self, W):
         W = np.asarray(W, dtype=np.float64)
         column = W.ndim == 1
         V = W[:, None] if column else W
@@ -227,5 +233,5 @@ class Simplex(Constraint):
         P = np.maximum(V - tau, 0.0)
         return P[:, 0] if column else P
 
-    def prox_l1(self, W, threshold):
-        return self.project(W)
+    def _prox_l1(self, W, threshold):
+        return self._project(W)
