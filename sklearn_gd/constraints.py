@@ -140,8 +140,14 @@ class Box(Constraint):
         lower, upper : ndarray of shape (n_features,)
             Raises ValueError when some ``lower > upper`` or a bound is NaN.
         """
-        lower = np.broadcast_to(np.asarray(self.lower, dtype=np.float64), (n_features,))
-        upper = np.broadcast_to(np.asarray(self.upper, dtype=np.float64), (n_features,))
+        try:
+            lower = np.broadcast_to(np.asarray(self.lower, dtype=np.float64), (n_features,))
+            upper = np.broadcast_to(np.asarray(self.upper, dtype=np.float64), (n_features,))
+        except ValueError:
+            raise ValueError(
+                f"{type(self).__name__} needs scalar bounds or one per feature "
+                f"({n_features}); got lower={self.lower!r}, upper={self.upper!r}."
+            ) from None
         if np.any(np.isnan(lower)) or np.any(np.isnan(upper)) or np.any(lower > upper):
             raise ValueError(
                 f"{type(self).__name__} needs lower <= upper for every feature (and no "

@@ -119,6 +119,8 @@ def test_constraints_are_parameter_objects():
     assert NonNegative().get_params() == {} and repr(Simplex()) == "Simplex()"
     with pytest.raises(ValueError, match="lower <= upper"):
         Box(1.0, 0.0).project(np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="one per feature \\(3\\)"):
+        Box(0.0, [1.0, 2.0]).project(np.zeros((3, 1)))
 
 
 # ------------------------------------------------------- penalty / objective
