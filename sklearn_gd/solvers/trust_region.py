@@ -38,13 +38,17 @@ It needs a twice differentiable objective, so it refuses an L1 part.
 from numbers import Real
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.utils._param_validation import Interval
 
 from ._base import IterationLog, Solver, SolverResult, detects_overflow
 from ._polish import polish
 from ._preconditioner import BlockPreconditioner
+
+
+class _SubproblemStalled(Exception):
+    """The Steihaug conjugate gradient exceeded its budget of Hessian products."""
 
 
 class TrustRegion(Solver):
@@ -116,7 +120,10 @@ class TrustRegion(Solver):
             to_theta, gradient_to_u = precond.to_theta, precond.gradient_to_u
             u0 = precond.to_u(theta0)
         last = {"u": u0.copy(), "theta": theta0, "value": value0, "grad": grad0}
-        curvature = {"u": None, "product": None}
+        curvature = {"u": None, "product": None, "count": 0}
+        # Conjugate gradient ends within n_coef products in exact arithmetic.
+        max_products = 2 * objective.n_coef + 50
+        accepted = {"u": u0}
 
         def fun(u):
             if not np.array_equal(u, last["u"]):
@@ -131,6 +138,11 @@ class TrustRegion(Solver):
             if curvature["u"] is None or not np.array_equal(u, curvature["u"]):
                 curvature["u"] = np.array(u)
                 curvature["product"] = objective.hessian_operator(to_theta(u))
+                curvature["count"] = 0
+            curvature["count"] += 1
+            if curvature["count"] > max_products:
+                # SciPy's Steihaug loop has no iteration limit of its own.
+                raise _SubproblemStalled
             product = gradient_to_u(curvature["product"](to_theta(p)))
             if not np.all(np.isfinite(product)):
                 log.fail("a Hessian-vector product overflowed to infinity or NaN")
@@ -144,6 +156,7 @@ class TrustRegion(Solver):
         stopped = []
 
         def on_iteration(intermediate_result):
+            accepted["u"] = np.array(intermediate_result.x)
             theta, optimality = at(intermediate_result.x)
             if log.record(float(intermediate_result.fun), optimality, theta=theta):
                 stopped.append(True)  # a callback (e.g. early stopping) asked to stop
@@ -151,22 +164,27 @@ class TrustRegion(Solver):
             if optimality <= tol:
                 raise StopIteration  # the stopping rule on the gradient in theta
 
-        result = minimize(
-            fun,
-            u0,
-            method="trust-ncg",
-            jac=True,
-            hessp=hessp,
-            callback=on_iteration,
-            options={
-                "maxiter": max_iter,
-                # SciPy tests the 2-norm of the gradient in u; the rule on
-                # max|gradient| in theta is the callback's.
-                "gtol": 0.0,
-                "initial_trust_radius": self.initial_radius,
-                "max_trust_radius": max(1e3, 1e3 * self.initial_radius),
-            },
-        )
+        stalled = False
+        try:
+            result = minimize(
+                fun,
+                u0,
+                method="trust-ncg",
+                jac=True,
+                hessp=hessp,
+                callback=on_iteration,
+                options={
+                    "maxiter": max_iter,
+                    # SciPy tests the 2-norm of the gradient in u; the rule on
+                    # max|gradient| in theta is the callback's.
+                    "gtol": 0.0,
+                    "initial_trust_radius": self.initial_radius,
+                    "max_trust_radius": max(1e3, 1e3 * self.initial_radius),
+                },
+            )
+        except _SubproblemStalled:
+            stalled = True
+            result = OptimizeResult(x=accepted["u"], nit=log.n_iter, status=3, message="")
         theta, optimality = at(result.x)
         theta = np.array(theta, dtype=np.float64)
         n_iter = max(int(result.nit), log.n_iter)
@@ -180,6 +198,12 @@ class TrustRegion(Solver):
             log.record(float(last["value"]), optimality, theta=theta)
         if converged:
             message = f"max |gradient| <= tol={tol:g}"
+        elif stalled:
+            message = (
+                f"the conjugate gradient of the trust-region subproblem made no progress in "
+                f"{max_products} Hessian-vector products (rounding, e.g. from extreme feature "
+                "scales; scale the features)"
+            )
         elif result.status == 1 or n_iter >= max_iter:
             message = f"reached max_iter={max_iter}"
         else:
