@@ -46,6 +46,10 @@ from ._base import IterationLog, Solver, SolverResult, detects_overflow
 from ._polish import polish
 from ._preconditioner import BlockPreconditioner
 
+#: The final Newton steps (at most FINAL_STEPS) aim at this fraction of ``tol``.
+FINAL_TOL = 1e-6
+FINAL_STEPS = 3
+
 
 class _SubproblemStalled(Exception):
     """The Steihaug conjugate gradient exceeded its budget of Hessian products."""
@@ -191,6 +195,21 @@ class TrustRegion(Solver):
         if result.status == 2 and optimality > tol and not stopped:
             theta, optimality, n_polish = polish(
                 objective, theta, log, tol, max_iter - n_iter, self._newton_step(objective)
+            )
+            n_iter += n_polish
+        elif optimality <= tol and not stopped and n_iter < max_iter:
+            # A few tight Newton steps past tol: where the objective is nearly flat
+            # in some directions, the truncated conjugate gradient's stopping
+            # point depends on rounding, and equivalent inputs (integer weights
+            # instead of repeated rows) would otherwise get visibly different
+            # models. Quadratic convergence makes them agree.
+            theta, optimality, n_polish = polish(
+                objective,
+                theta,
+                log,
+                FINAL_TOL * tol,
+                min(FINAL_STEPS, max_iter - n_iter),
+                self._newton_step(objective),
             )
             n_iter += n_polish
         converged = bool(optimality <= tol)
