@@ -12,25 +12,33 @@ from .logistic import GDLogisticRegression
 from .plotting import LossCurveDisplay
 from .softmax import GDSoftmaxClassifier
 from .solvers import (
+    ADMM,
+    BFGS,
     ISTA,
     LBFGS,
     SGD,
     SOLVERS,
+    AdaGrad,
     Adam,
     AdamW,
     CoordinateDescent,
     GradientDescent,
     Momentum,
     Newton,
+    RMSProp,
+    TrustRegion,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SOLVERS",
+    "ADMM",
+    "BFGS",
     "ISTA",
     "LBFGS",
     "SGD",
+    "AdaGrad",
     "Adam",
     "AdamW",
     "CoordinateDescent",
@@ -42,4 +50,6 @@ __all__ = [
     "LossCurveDisplay",
     "Momentum",
     "Newton",
+    "RMSProp",
+    "TrustRegion",
 ]

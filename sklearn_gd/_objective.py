@@ -138,7 +138,7 @@ class Objective:
 
     @property
     def is_smooth(self):
-        """Whether the objective is differentiable (the penalty has no L1 part)."""
+        """Whether the objective is differentiable (no L1 part, no constraint)."""
         return self.penalty.is_smooth
 
     # ------------------------------------------------------------ Gram matrix
@@ -220,7 +220,12 @@ class Objective:
         return self.smooth_value(theta) + self.nonsmooth_value(theta)
 
     def prox(self, theta, step):
-        """Proximal operator of ``step`` times the L1 part (intercept untouched)."""
+        """Proximal operator of ``step`` times the L1 part (intercept untouched).
+
+        With a constraint on the weights, that of the L1 part plus the
+        constraint's indicator: the projection onto the set when there is no
+        L1 part (see :mod:`sklearn_gd.constraints`).
+        """
         if self.penalty.is_smooth:
             return theta
         C = np.array(self.coef_matrix(theta), dtype=np.float64)

@@ -259,20 +259,21 @@ def test_stochastic_solver_closes_the_gap_with_default_mini_batches(model, solve
 
 
 # ----------------------------------------------------------------------- L1
+@pytest.mark.parametrize("solver", ["ista", "admm"])
 @given(
     seed=st.integers(0, 2**16),
     n=st.integers(20, 60),
     d=st.integers(1, 6),
     alpha=st.floats(0.005, 1.0),
 )
-def test_ista_matches_sklearn_lasso_and_elastic_net(seed, n, d, alpha):
+def test_l1_solvers_match_sklearn_lasso_and_elastic_net(solver, seed, n, d, alpha):
     X, y, _ = regression_data(seed, n, d)
     for l1_ratio, ref in [
         (1.0, Lasso(alpha=alpha, tol=1e-14, max_iter=1_000_000)),
         (0.5, ElasticNet(alpha=alpha, l1_ratio=0.5, tol=1e-14, max_iter=1_000_000)),
     ]:
         ref.fit(X, y)
-        est = GDLinearRegression(solver="ista", alpha=alpha, l1_ratio=l1_ratio, **TIGHT)
+        est = GDLinearRegression(solver=solver, alpha=alpha, l1_ratio=l1_ratio, **TIGHT)
         fit_strictly(est, X, y)
         assert_rel_close(
             np.r_[est.coef_, est.intercept_], np.r_[ref.coef_, ref.intercept_], 1e-6, str(ref)
@@ -281,18 +282,43 @@ def test_ista_matches_sklearn_lasso_and_elastic_net(seed, n, d, alpha):
         np.testing.assert_array_equal(est.coef_ == 0, ref.coef_ == 0)
 
 
-@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+SMOOTH_ONLY = [name for name, cls in SOLVERS.items() if not cls.supports_l1]
+
+
+def test_smooth_only_list_is_not_empty():
+    assert set(SMOOTH_ONLY) >= {"lbfgs", "newton"}
+
+
+@pytest.mark.parametrize("solver", SMOOTH_ONLY)
 @pytest.mark.parametrize("cls", [GDLinearRegression, GDLogisticRegression, GDSoftmaxClassifier])
 def test_smooth_only_solvers_refuse_l1_naming_those_that_can(solver, cls):
     X, y, _ = classification_data(0, 40, 3, 3)
     with pytest.raises(ValueError, match="l1_ratio") as excinfo:
         cls(solver=solver, alpha=0.1, l1_ratio=0.5).fit(X, y)
     message = str(excinfo.value)
-    assert re.search(rf"\b{solver}\b", message), message  # names itself
+    assert re.search(rf"'{solver}'", message), message  # names itself
     named = {name for name in SOLVERS if re.search(rf"\b{name}\b", message)}
     assert named >= {"ista", "gd", "sgd", "momentum", "adam", "adamw"}, message
     # alpha=0 makes the L1 part vanish: then they accept l1_ratio>0
     cls(solver=solver, alpha=0.0, l1_ratio=0.5, tol=1e-8).fit(X, y)
+
+
+@pytest.mark.parametrize("model", list(CLASSIFIERS))
+def test_admm_matches_ista_on_l1_classifiers(model):
+    """The inexact (Newton) x-update still lands on the L1 optimum, exact zeros included."""
+    cls, n_classes = CLASSIFIERS[model]
+    X, y, _ = classification_data(4, 80, 6, n_classes)
+    kw = dict(alpha=0.05, l1_ratio=0.8, **TIGHT)
+    ista = fit_strictly(cls(solver="ista", **kw), X, y)
+    admm = fit_strictly(cls(solver="admm", **kw), X, y)
+    assert_rel_close(
+        np.r_[admm.coef_.ravel(), admm.intercept_],
+        np.r_[ista.coef_.ravel(), ista.intercept_],
+        1e-6,
+        "admm vs ista",
+    )
+    np.testing.assert_array_equal(admm.coef_ == 0, ista.coef_ == 0)
+    assert np.sum(admm.coef_ == 0) >= 1
 
 
 # ------------------------------------------------------------ float32 / sparse

@@ -20,9 +20,11 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_gd._objective as objective_module
 from sklearn_gd import (
+    BFGS,
     ISTA,
     LBFGS,
     SOLVERS,
+    AdaGrad,
     Adam,
     AdamW,
     DivergenceError,
@@ -31,6 +33,8 @@ from sklearn_gd import (
     GDSoftmaxClassifier,
     Momentum,
     Newton,
+    RMSProp,
+    TrustRegion,
 )
 from sklearn_gd._data import Design
 from sklearn_gd._loss import SquaredLoss
@@ -147,6 +151,83 @@ def test_adamw_settles_off_the_objective_minimum_for_positive_alpha():
     assert gap > 1e-3 * fitted_objective(ridge, X, y)
 
 
+# ----------------------------------------------------------- AdaGrad / RMSProp
+def squared_sums_reference(gradients, lr, epsilon, rho=None):
+    """Steps of AdaGrad (rho None) or RMSProp written out from their recurrences.
+
+    AdaGrad sums from ``s_0 = 0``; RMSProp's average starts at ``s_0 = g_1 * g_1``.
+    """
+    s = np.zeros_like(gradients[0]) if rho is None else gradients[0] ** 2
+    steps, scales = [], []
+    for g in gradients:
+        s = s + g * g if rho is None else rho * s + (1 - rho) * g * g
+        scales.append(lr / (np.sqrt(s) + epsilon))
+        steps.append(scales[-1] * g)
+    return steps, scales
+
+
+@pytest.mark.parametrize(
+    "solver, rho", [(AdaGrad(epsilon=1e-3), None), (RMSProp(rho=0.7, epsilon=1e-3), 0.7)]
+)
+def test_adagrad_and_rmsprop_updates_follow_their_recurrences(solver, rho):
+    rng = np.random.default_rng(0)
+    obj = squared_objective(alpha=0.0)
+    theta = rng.standard_normal(obj.n_coef)
+    # gradients of changing scale: a sum and a moving average weigh them differently
+    gradients = rng.standard_normal((4, obj.n_coef)) * np.array([[1.0], [10.0], [0.1], [3.0]])
+    gradients[:, 0] = 0.0  # a coordinate that never moves: epsilon alone keeps it finite
+    steps, scales = squared_sums_reference(gradients, 0.05, 1e-3, rho)
+    state = solver.init_state(theta)
+    for t, g in enumerate(gradients):
+        step, prox_step, state = solver.update(g, state, theta, 0.05, obj)
+        np.testing.assert_allclose(step, steps[t], rtol=1e-12, err_msg=f"step {t + 1}")
+        np.testing.assert_allclose(prox_step, scales[t], rtol=1e-12, err_msg=f"step {t + 1}")
+    assert prox_step[0] == 0.05 / 1e-3
+
+
+@pytest.mark.parametrize("solver", [AdaGrad(), RMSProp()])
+def test_adagrad_and_rmsprop_first_step_moves_each_coordinate_by_the_rate(solver):
+    """No start-up inflation: the first step is ``eta * sign(g)`` (up to epsilon)."""
+    obj = squared_objective(alpha=0.0)
+    theta = np.zeros(obj.n_coef)
+    g = np.array([3.0, -1e-3, 20.0, -0.5])
+    step, _, _ = solver.update(g, solver.init_state(theta), theta, 0.01, obj)
+    np.testing.assert_allclose(step, 0.01 * np.sign(g), rtol=1e-4)
+
+
+def test_adagrad_rate_shrinks_by_itself_rmsprop_rate_does_not():
+    """Under gradients of constant size, AdaGrad's step falls like 1/sqrt(t); RMSProp's settles."""
+    obj = squared_objective(alpha=0.0)
+    theta = np.zeros(obj.n_coef)
+    g = np.full(obj.n_coef, 2.0)
+    sizes = {}
+    for solver in [AdaGrad(), RMSProp(rho=0.9)]:
+        state = solver.init_state(theta)
+        sizes[solver.name] = []
+        for _ in range(400):
+            step, _, state = solver.update(g, state, theta, 0.1, obj)
+            sizes[solver.name].append(step[0])
+    np.testing.assert_allclose(sizes["adagrad"][99], 0.1 / np.sqrt(100), rtol=1e-6)
+    np.testing.assert_allclose(sizes["adagrad"][399], 0.1 / np.sqrt(400), rtol=1e-6)
+    np.testing.assert_allclose(sizes["rmsprop"][99], 0.1, rtol=1e-4)  # s -> g^2
+    np.testing.assert_allclose(sizes["rmsprop"][399], 0.1, rtol=1e-6)
+
+
+def test_adagrad_l1_prox_uses_the_per_coordinate_step():
+    """Soft-thresholding by eta / (sqrt(s) + eps) * l1, coordinate by coordinate."""
+    X, y, _ = regression_data(2, 40, 3)
+    X = X * np.array([0.1, 1.0, 10.0])
+    kw = dict(alpha=0.3, l1_ratio=1.0, learning_rate=0.05, tol=0.0, random_state=0)
+    one = quietly(GDLinearRegression(solver="adagrad", max_iter=1, **kw).fit, X, y)
+    X1 = np.column_stack([X, np.ones(40)])
+    g = X1.T @ (X1 @ np.zeros(4) - y) / 40  # the full-batch gradient at zero (n <= 200)
+    scale = 0.05 / (np.abs(g) + 1e-8)
+    u = -scale * g
+    expected = np.sign(u[:3]) * np.maximum(np.abs(u[:3]) - scale[:3] * 0.3, 0.0)
+    np.testing.assert_allclose(one.coef_, expected, rtol=1e-10)
+    np.testing.assert_allclose(one.intercept_, u[3], rtol=1e-10)  # never thresholded
+
+
 # ------------------------------------------------------------------- momentum
 def momentum_reference(X, y, lr, beta, nesterov, n_steps):
     """PyTorch's SGD(momentum, nesterov) on the half mean squared error (with intercept)."""
@@ -224,6 +305,69 @@ def test_ista_fista_fewer_iterations_than_plain_ista():
     assert fista.n_iter_ * 4 < plain.n_iter_, (fista.n_iter_, plain.n_iter_)
     np.testing.assert_allclose(fista.coef_, plain.coef_, rtol=1e-5, atol=1e-7)
     assert np.sum(fista.coef_ == 0) >= 1  # a lasso solution with exact zeros
+
+
+# ---------------------------------------------------- bfgs and trust region
+def large_quadratic(seed=0, n=4000, d=12):
+    """Squared loss with badly scaled, correlated columns, large enough for the preconditioner."""
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n, d))
+    X = (base + 2.0 * base[:, [0]]) * np.geomspace(0.05, 20, d)
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    return X, y
+
+
+def test_bfgs_starting_from_the_inverse_curvature_needs_fewer_iterations():
+    X, y = large_quadratic()
+    kw = dict(alpha=1e-3, tol=1e-8, max_iter=10_000)
+    plain = GDLinearRegression(solver=BFGS(precondition=False), **kw).fit(X, y)
+    started = GDLinearRegression(solver=BFGS(precondition=True), **kw).fit(X, y)
+    # on a quadratic the curvature at the start is the exact Hessian
+    assert started.n_iter_ <= 3 < 3 * started.n_iter_ < plain.n_iter_, (
+        started.n_iter_,
+        plain.n_iter_,
+    )
+    np.testing.assert_allclose(started.coef_, plain.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("solver", [BFGS(), TrustRegion()])
+def test_bfgs_and_trust_region_meet_a_tight_tol_past_the_precision_of_the_value(solver):
+    """Near the minimum SciPy's value-based tests stop first; the gradient still decides."""
+    X, y, _ = classification_data(0, 30, 4, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = GDLogisticRegression(solver=solver, alpha=0.001, fit_intercept=False, tol=1e-11)
+        est.fit(X, y)
+    assert est.history_["optimality"][-1] <= 1e-11
+
+
+def test_trust_region_forms_the_curvature_once_per_point(monkeypatch):
+    calls = {"operators": 0, "products": 0}
+    original = objective_module.Objective.hessian_operator
+
+    def counting(self, theta):
+        calls["operators"] += 1
+        apply = original(self, theta)
+
+        def product(v):
+            calls["products"] += 1
+            return apply(v)
+
+        return product
+
+    monkeypatch.setattr(objective_module.Objective, "hessian_operator", counting)
+    X, y, _ = classification_data(1, 80, 6, 3)
+    est = GDSoftmaxClassifier(solver=TrustRegion(), alpha=1e-3, tol=1e-8).fit(X, y)
+    assert calls["products"] > 2 * calls["operators"]  # several CG products per point
+    assert calls["operators"] <= est.n_iter_ + 1  # one operator per point visited
+
+
+def test_trust_region_matches_newton_on_softmax():
+    X, y, _ = classification_data(2, 120, 5, 4)
+    kw = dict(alpha=1e-3, tol=1e-10, max_iter=1000)
+    newton = GDSoftmaxClassifier(solver="newton", **kw).fit(X, y)
+    trust = GDSoftmaxClassifier(solver="trust-region", **kw).fit(X, y)
+    np.testing.assert_allclose(trust.coef_, newton.coef_, rtol=1e-7, atol=1e-9)
 
 
 # ---------------------------------------------------------- learning rates

@@ -35,9 +35,9 @@ from sklearn_gd.schedules import (
     StepDecay,
 )
 
-STATEFUL = ["sgd", "momentum", "adam", "adamw"]
+STATEFUL = [name for name, cls in SOLVERS.items() if cls.supports_partial_fit]
 NOT_PARTIAL = [name for name in SOLVERS if name not in STATEFUL]
-ITERATE_REPORTING = ["gd", "sgd", "momentum", "adam", "adamw", "ista"]
+ITERATE_REPORTING = ["gd", "sgd", "momentum", "adam", "adamw", "adagrad", "rmsprop", "ista"]
 
 
 @pytest.fixture(scope="module")
@@ -339,7 +339,8 @@ def test_history_is_consistent_with_n_iter(classification, solver):
     assert est.loss_curve_ == history["objective"].tolist()
     assert np.all(np.diff(history["time"]) >= 0)
     assert np.all(history["optimality"] >= 0)
-    has_step = solver not in ("lbfgs", "newton", "cd")  # the (quasi-)Newton solvers have none
+    # the solvers that take a learning rate record it; the others record NaN
+    has_step = SOLVERS[solver].uses_learning_rate
     assert np.all(np.isfinite(history["learning_rate"])) == has_step
 
 

@@ -5,7 +5,10 @@ it up from here.
 """
 
 from ._base import Solver, SolverResult
+from .adagrad import AdaGrad, RMSProp
 from .adam import Adam, AdamW
+from .admm import ADMM
+from .bfgs import BFGS
 from .cd import CoordinateDescent
 from .gd import GradientDescent
 from .ista import ISTA
@@ -13,6 +16,7 @@ from .lbfgs import LBFGS
 from .momentum import Momentum
 from .newton import Newton
 from .sgd import SGD
+from .trust_region import TrustRegion
 
 #: Solver classes by name; ``solver="<name>"`` means ``SOLVERS[name]()``.
 SOLVERS = {
@@ -21,10 +25,15 @@ SOLVERS = {
     "momentum": Momentum,
     "adam": Adam,
     "adamw": AdamW,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSProp,
     "lbfgs": LBFGS,
+    "bfgs": BFGS,
     "newton": Newton,
+    "trust-region": TrustRegion,
     "ista": ISTA,
     "cd": CoordinateDescent,
+    "admm": ADMM,
 }
 
 
@@ -42,6 +51,22 @@ def solvers_supporting_l1():
 def solver_names(predicate):
     """Names of the solvers whose class satisfies ``predicate(cls)``, in registry order."""
     return [name for name, cls in SOLVERS.items() if predicate(cls)]
+
+
+def solvers_accepting(constraint):
+    """Names of the solvers that keep the weights in ``constraint``.
+
+    Parameters
+    ----------
+    constraint : Constraint
+        A constraint object of :mod:`sklearn_gd.constraints`.
+
+    Returns
+    -------
+    list of str
+        Keys of :data:`SOLVERS`, in registry order.
+    """
+    return [name for name, cls in SOLVERS.items() if cls().accepts_constraint(constraint)]
 
 
 def solvers_with(capability):
@@ -84,6 +109,9 @@ def resolve_solver(solver):
 
 __all__ = [
     "SOLVERS",
+    "ADMM",
+    "BFGS",
+    "AdaGrad",
     "Adam",
     "AdamW",
     "CoordinateDescent",
@@ -92,11 +120,14 @@ __all__ = [
     "LBFGS",
     "Momentum",
     "Newton",
+    "RMSProp",
     "SGD",
     "Solver",
     "SolverResult",
+    "TrustRegion",
     "resolve_solver",
     "solver_names",
+    "solvers_accepting",
     "solvers_supporting_l1",
     "solvers_with",
 ]

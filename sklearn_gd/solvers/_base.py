@@ -86,7 +86,12 @@ class Solver(BaseEstimator):
         resolving a decrease (float32 data, large targets), so it reaches
         ``tol`` where the others report the precision limit;
     ``uses_schedule``
-        takes a learning-rate schedule (:mod:`sklearn_gd.schedules`).
+        takes a learning-rate schedule (:mod:`sklearn_gd.schedules`);
+    ``supports_constraints``
+        keeps the weights in a constraint set (:mod:`sklearn_gd.constraints`);
+        None (the default) means "as ``supports_l1``": a solver that takes the
+        L1 part through ``objective.prox`` projects with it too. A solver that
+        accepts some constraints only overrides :meth:`accepts_constraint`.
     """
 
     name = None
@@ -97,6 +102,7 @@ class Solver(BaseEstimator):
     uses_learning_rate = False
     refines_precision = False
     uses_schedule = False
+    supports_constraints = None
     _parameter_constraints: dict = {}
 
     def minimize(
@@ -155,6 +161,23 @@ class Solver(BaseEstimator):
         """
         raise NotImplementedError
 
+    def accepts_constraint(self, constraint):
+        """Whether this solver honours ``constraint`` (see ``supports_constraints``).
+
+        Parameters
+        ----------
+        constraint : Constraint
+            A constraint object of :mod:`sklearn_gd.constraints`.
+
+        Returns
+        -------
+        bool
+            True when the solver keeps the weights in the set.
+        """
+        if self.supports_constraints is None:
+            return self.supports_l1
+        return bool(self.supports_constraints)
+
     def check_objective(self, objective):
         """Refuse, with a ValueError naming the solvers that can, what this one cannot do.
 
@@ -162,16 +185,24 @@ class Solver(BaseEstimator):
         ----------
         objective : Objective
             The objective about to be minimised; a solver without
-            ``supports_l1`` refuses one with an L1 part.
+            ``supports_l1`` refuses one with an L1 part, and one that does not
+            accept its constraint refuses the constraint.
         """
-        if objective.is_smooth or self.supports_l1:
-            return
-        from . import solvers_supporting_l1  # the registry; imported late on purpose
+        from . import solvers_accepting, solvers_supporting_l1  # the registry, imported late
 
+        penalty = objective.penalty
+        constraint = getattr(penalty, "constraint", None)
+        if constraint is not None and not self.accepts_constraint(constraint):
+            raise ValueError(
+                f"solver={self.name!r} cannot keep the weights in {constraint!r}. Use one "
+                f"of the solvers that can: {', '.join(solvers_accepting(constraint))}."
+            )
+        if penalty.l1 == 0 or self.supports_l1:
+            return
         raise ValueError(
             f"solver={self.name!r} needs a differentiable objective and cannot handle "
-            f"the L1 part of the penalty (l1_ratio={objective.penalty.l1_ratio:g} "
-            f"with alpha={objective.penalty.alpha:g}). Use one of the solvers that "
+            f"the L1 part of the penalty (l1_ratio={penalty.l1_ratio:g} "
+            f"with alpha={penalty.alpha:g}). Use one of the solvers that "
             f"support it: {', '.join(solvers_supporting_l1())}; or set l1_ratio=0."
         )
 

@@ -81,6 +81,8 @@ class CoordinateDescent(Solver):
 
     name = "cd"
     supports_l1 = True
+    # Its coordinate updates soft-threshold without a projection.
+    supports_constraints = False
     reports_iterates = True
     _parameter_constraints = {
         "working_set": [Interval(Integral, 1, None, closed="left")],

@@ -19,10 +19,11 @@ pass over ``X``), and dense ``X`` runs on ``theta`` itself.
 from numbers import Integral
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 from sklearn.utils._param_validation import Interval
 
 from .._objective import RefinedObjective
+from ..constraints import Box
 from ._base import IterationLog, Solver, SolverResult
 from ._precision import (
     ITERATION_CAP,
@@ -82,17 +83,45 @@ class LBFGS(Solver):
         self.max_line_search = max_line_search
         self.precondition = precondition
 
+    def accepts_constraint(self, constraint):
+        # L-BFGS-B takes bounds: a box (non-negativity included), nothing else.
+        return isinstance(constraint, Box)
+
+    @staticmethod
+    def _bounds(objective):
+        """Per-coefficient ``(lower, upper)`` of a box constraint (intercept free), or None."""
+        constraint = getattr(objective.penalty, "constraint", None)
+        if constraint is None:
+            return None
+        lower, upper = constraint.bounds(objective.design.n_features)
+        d = objective.design.n_features
+        lo, hi = np.full(objective.shape, -np.inf), np.full(objective.shape, np.inf)
+        lo[:d], hi[:d] = lower[:, None], upper[:, None]
+        return lo.ravel(), hi.ravel()
+
     def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
         self.check_objective(objective)
+        bounds = self._bounds(objective)
         theta0 = np.array(theta0, dtype=np.float64)
+        if bounds is not None:
+            theta0 = np.clip(theta0, *bounds)
         # The preconditioner before the first evaluation: an objective may sum
         # the value and gradient at theta0 in the pass that forms its curvature
         # block (the one over row chunks does, so X is read once for both).
+        # Bounds hold on theta itself, so a box keeps the plain coordinates.
         precond = None
-        if self.precondition:
+        if self.precondition and bounds is None:
             precond = preconditioner_for(objective, theta0)
         value0, grad0 = objective.smooth_value_and_gradient(theta0)
-        optimality = max_abs(grad0)
+
+        def measure(theta, grad):
+            """max |gradient|, or of the projected gradient (L-BFGS-B's pgtol) under bounds."""
+            if bounds is not None:
+                grad = theta - np.clip(theta - grad, *bounds)
+            return max_abs(grad)
+
+        optimality = measure(theta0, grad0)
+        what = "projected gradient" if bounds is not None else "gradient"
         log = IterationLog(self.name, verbose, value0, callback=callback)
         if optimality <= tol:
             log.record(value0, optimality, theta=theta0)
@@ -102,21 +131,22 @@ class LBFGS(Solver):
                 converged=True,
                 optimality=optimality,
                 history=log.history,
-                message=f"max |gradient| <= tol={tol:g} at the starting point",
+                message=f"max |{what}| <= tol={tol:g} at the starting point",
             )
         theta, value, grad, offset = theta0, value0, grad0, 0.0
         n_iter, refinements = 0, 0
         while True:
             run = self._run(
-                objective, theta, value, grad, offset, precond, log, max_iter - n_iter, tol
-            )
+                objective, theta, value, grad, offset, precond, log, max_iter - n_iter, tol,
+                bounds, measure,
+            )  # fmt: skip
             theta, optimality, result, stopped = run
             n_iter += max(int(result.nit), 1)
             if stopped:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
             if optimality <= tol:
-                converged, message = True, f"max |gradient| <= tol={tol:g}"
+                converged, message = True, f"max |{what}| <= tol={tol:g}"
                 break
             converged = False
             if n_iter >= max_iter:
@@ -144,11 +174,15 @@ class LBFGS(Solver):
             message=message,
         )
 
-    def _run(self, objective, theta0, value0, grad0, offset, precond, log, max_iter, tol):
+    def _run(
+        self, objective, theta0, value0, grad0, offset, precond, log, max_iter, tol, bounds,
+        measure,
+    ):  # fmt: skip
         """One run of SciPy's L-BFGS-B from ``theta0``: ``(theta, optimality, result, stopped)``.
 
         ``offset`` is added to the values recorded in the history: a refined
-        objective's values are differences from its reference point.
+        objective's values are differences from its reference point. ``bounds``
+        (a box) and ``measure(theta, grad)``, the optimality, as in :meth:`minimize`.
         """
         if precond is None:
             to_theta = gradient_to_u = np.asarray
@@ -172,7 +206,7 @@ class LBFGS(Solver):
             """Theta and its largest gradient entry, evaluating only when needed."""
             if not np.array_equal(u, last["u"]):
                 fun(u)
-            return last["theta"], max_abs(last["grad"])
+            return last["theta"], measure(last["theta"], last["grad"])
 
         stopped = []
 
@@ -190,6 +224,7 @@ class LBFGS(Solver):
             u0,
             method="L-BFGS-B",
             jac=True,
+            bounds=None if bounds is None else Bounds(*bounds),
             callback=on_iteration,
             options={
                 "maxiter": max_iter,

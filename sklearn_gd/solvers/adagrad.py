@@ -1,0 +1,128 @@
+r"""AdaGrad and RMSProp: per-coordinate steps scaled by past squared gradients.
+
+With gradient :math:`g_t` (data term and L2 part), step :math:`\eta` and
+:math:`\odot` the elementwise product:
+
+.. math::
+
+    \text{AdaGrad:}\quad s_t = s_{t-1} + g_t \odot g_t, \qquad
+    \text{RMSProp:}\quad s_t = \rho\, s_{t-1} + (1 - \rho)\, g_t \odot g_t,
+
+    \theta_{t+1} = \mathrm{prox}_{D_t P_1}\big(\theta_t - D_t g_t\big), \qquad
+    D_t = \eta / (\sqrt{s_t} + \epsilon) \ \text{(per coordinate)},
+
+with :math:`\epsilon` outside the root and no bias correction. AdaGrad's sum
+starts at :math:`s_0 = 0`; RMSProp's average starts at the first squared
+gradient, :math:`s_0 = g_1 \odot g_1` (from zero, its first steps would be
+:math:`1/\sqrt{1 - \rho^t}` times too long: tenfold at ``rho=0.99``). So both
+first steps move each coordinate by :math:`\eta`, as Adam's does,
+and the L1 part :math:`P_1` taken by soft-thresholding with the per-coordinate
+threshold :math:`D_t \alpha\rho`.
+
+AdaGrad's sum only grows, so each coordinate's step :math:`\eta/\sqrt{s_t}`
+only shrinks: with gradients of similar size it falls like :math:`1/\sqrt t`,
+the decay a stochastic gradient needs to settle, without a schedule. A
+coordinate whose gradients are rare or small (a sparse feature) keeps a larger
+step. The price: a rate that shrinks whatever happens, so a long noisy start
+leaves it small for good. RMSProp replaces the sum by an exponential moving
+average over about :math:`1/(1-\rho)` steps, so its scale follows the recent
+gradients and its rate does **not** shrink by itself; with mini-batches it
+needs a decaying schedule (the default ``"adaptive"``) to converge.
+"""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from ._first_order import FirstOrderSolver
+
+
+class AdaGrad(FirstOrderSolver):
+    """AdaGrad (``solver="adagrad"``): steps scaled by the root of the summed squared gradients.
+
+    ``s_t = s_{t-1} + g_t * g_t`` and ``theta -= eta * g_t / (sqrt(s_t) + epsilon)``
+    elementwise (Duchi, Hazan & Singer, 2011). Mini-batches of
+    ``min(200, n_samples)`` by default. The effective step shrinks by itself,
+    but only like ``1 / sqrt(t)``, too slowly to quench mini-batch noise at a
+    large rate, so the default schedule is ``"adaptive"`` as for Adam (divided
+    by 5 when the objective stalls). ``learning_rate="auto"`` is 0.1: the first
+    step moves every coordinate by ``eta`` and later ones by less.
+
+    Parameters
+    ----------
+    epsilon : float > 0, default=1e-8
+        Added to ``sqrt(s_t)``: it only guards coordinates whose gradient has
+        been zero so far (e.g. a constant column); it is negligible next to the
+        gradient of any coordinate that is learning. The same value as Adam's.
+    """
+
+    name = "adagrad"
+    stochastic = True
+    supports_partial_fit = True
+    full_batch_default = False
+    default_schedule = "adaptive"
+    auto_learning_rate = 0.1
+    _parameter_constraints = {"epsilon": [Interval(Real, 0, None, closed="neither")]}
+
+    def __init__(self, epsilon=1e-8):
+        self.epsilon = epsilon
+
+    def init_state(self, theta):
+        return np.zeros_like(theta)
+
+    def _accumulate(self, s, grad):
+        return s + grad * grad
+
+    def update(self, grad, state, theta, learning_rate, objective):
+        s = self._accumulate(state, grad)
+        prox_step = learning_rate / (np.sqrt(s) + self.epsilon)
+        return prox_step * grad, prox_step, s
+
+
+class RMSProp(AdaGrad):
+    """RMSProp (``solver="rmsprop"``): steps scaled by a moving average of squared gradients.
+
+    ``s_t = rho * s_{t-1} + (1 - rho) * g_t * g_t`` and
+    ``theta -= eta * g_t / (sqrt(s_t) + epsilon)`` elementwise (Tieleman &
+    Hinton's form, no bias correction, ``epsilon`` outside the root), with the
+    average started at the first squared gradient (``s_0 = g_1 * g_1``; PyTorch
+    starts it at zero, which makes the first steps ``1 / sqrt(1 - rho^t)`` times
+    longer). Mini-batches of ``min(200, n_samples)`` by default; the rate
+    does not shrink by itself, so the default schedule is ``"adaptive"``
+    (divided by 5 when the objective stalls). ``learning_rate="auto"`` is 0.005:
+    without momentum to average them out, its steps stay about ``eta`` per
+    coordinate even where the gradient's sign oscillates, so it needs a
+    smaller rate than Adam's 0.01.
+
+    Parameters
+    ----------
+    rho : float in [0, 1), default=0.99
+        Decay rate of the moving average of squared gradients: it averages
+        over about ``1 / (1 - rho)`` steps (PyTorch's default). A short memory
+        (``rho=0.9``) lets the scale collapse with the gradient near the
+        optimum, so each coordinate keeps moving by about ``eta`` and rounding
+        differences between equivalent inputs (integer weights instead of
+        repeated rows) grow into different models.
+    epsilon : float > 0, default=1e-8
+        Added to ``sqrt(s_t)`` for stability.
+    """
+
+    name = "rmsprop"
+    auto_learning_rate = 0.005
+    _parameter_constraints = {
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, rho=0.99, epsilon=1e-8):
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def init_state(self, theta):
+        return None  # s_0 is the first squared gradient, taken at the first update
+
+    def _accumulate(self, s, grad):
+        if s is None:
+            return grad * grad
+        return self.rho * s + (1.0 - self.rho) * grad * grad

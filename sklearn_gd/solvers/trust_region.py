@@ -1,0 +1,244 @@
+r"""Trust-region Newton-CG: SciPy's ``trust-ncg`` on Hessian-vector products.
+
+Each iteration minimises the quadratic model of the objective around
+:math:`\theta_t`,
+
+.. math::
+
+    m_t(p) = F(\theta_t) + \nabla F(\theta_t)^\top p
+             + \tfrac12 p^\top \nabla^2 F(\theta_t)\, p
+    \quad \text{subject to} \quad \lVert p \rVert \le \Delta_t,
+
+approximately, by Steihaug's truncated conjugate gradient (it stops at the
+boundary, or along a direction of non-positive curvature). The step is taken
+when the actual decrease :math:`F(\theta_t) - F(\theta_t + p)` is at least 15%
+of the decrease :math:`m_t(0) - m_t(p)` the model predicted; the radius
+:math:`\Delta_t` shrinks by 4 when the ratio falls below 1/4 and doubles when
+it exceeds 3/4 with the step on the boundary. So instead of choosing a step
+length along a direction (a line search), the method chooses how far it trusts
+its model, which keeps it safe where the Hessian is nearly singular or the
+model poor, and lets it take full Newton steps where the model is good.
+
+The Hessian is never formed: the conjugate gradient needs only products
+:math:`\nabla^2 F(\theta)\, v`, two passes over ``X`` each, from
+``objective.hessian_operator(theta)``, which computes the loss curvature once
+per point and is reused for every product at that point. Memory and work per
+product are those of newton's conjugate-gradient path, linear in ``n_coef``.
+
+With ``precondition=True`` (the default) it runs on the coordinates
+``theta = P u`` that lbfgs uses (:mod:`._preconditioner`, formed only where it
+pays): the trust region becomes an ellipsoid shaped by the curvature at the
+start, and the conjugate gradient needs far fewer products on ill-conditioned
+data. The objective and the stopping rule (on the gradient in ``theta``) are
+unchanged.
+
+It needs a twice differentiable objective, so it refuses an L1 part.
+"""
+
+from numbers import Real
+
+import numpy as np
+from scipy.optimize import OptimizeResult, minimize
+from scipy.sparse.linalg import LinearOperator, cg
+from sklearn.utils._param_validation import Interval
+
+from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._polish import polish
+from ._preconditioner import BlockPreconditioner
+
+#: The final Newton steps (at most FINAL_STEPS) aim at this fraction of ``tol``.
+FINAL_TOL = 1e-6
+FINAL_STEPS = 3
+
+
+class _SubproblemStalled(Exception):
+    """The Steihaug conjugate gradient exceeded its budget of Hessian products."""
+
+
+class TrustRegion(Solver):
+    """Trust-region Newton-CG (``solver="trust-region"``): SciPy's ``trust-ncg``.
+
+    Stops when the largest entry of the gradient is at most ``tol``.
+    ``learning_rate`` and ``batch_size`` do not apply.
+
+    Parameters
+    ----------
+    initial_radius : float > 0, default=1.0
+        Radius of the first trust region (in the preconditioned coordinates
+        when ``precondition`` applies).
+    precondition : bool, default=True
+        Run on coordinates preconditioned by the objective's curvature at the
+        start (same objective and stopping rule, fewer Hessian products on
+        ill-conditioned data).
+    """
+
+    name = "trust-region"
+    reports_iterates = True
+    _parameter_constraints = {
+        "initial_radius": [Interval(Real, 0, None, closed="neither")],
+        "precondition": ["boolean"],
+    }
+
+    def __init__(self, initial_radius=1.0, precondition=True):
+        self.initial_radius = initial_radius
+        self.precondition = precondition
+
+    @staticmethod
+    def _newton_step(objective):
+        """``(theta, g) -> d`` solving ``H d = -g`` by conjugate gradient (Hessian products)."""
+
+        def direction(theta, grad):
+            operator = LinearOperator(
+                (objective.n_coef, objective.n_coef),
+                matvec=objective.hessian_operator(theta),
+                dtype=np.float64,
+            )
+            return cg(operator, -grad, rtol=1e-10, maxiter=2 * objective.n_coef + 20)[0]
+
+        return direction
+
+    @detects_overflow
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+        self.check_objective(objective)
+        theta0 = np.array(theta0, dtype=np.float64)
+        precond = None
+        if self.precondition:
+            precond = BlockPreconditioner.for_objective(objective, theta0)
+        value0, grad0 = objective.smooth_value_and_gradient(theta0)
+        optimality = float(np.max(np.abs(grad0), initial=0.0))
+        log = IterationLog(self.name, verbose, value0, callback=callback)
+        if optimality <= tol:
+            log.record(value0, optimality, theta=theta0)
+            return SolverResult(
+                coef=theta0,
+                n_iter=1,
+                converged=True,
+                optimality=optimality,
+                history=log.history,
+                message=f"max |gradient| <= tol={tol:g} at the starting point",
+            )
+        if precond is None:
+            to_theta = gradient_to_u = np.asarray
+            u0 = theta0
+        else:
+            to_theta, gradient_to_u = precond.to_theta, precond.gradient_to_u
+            u0 = precond.to_u(theta0)
+        last = {"u": u0.copy(), "theta": theta0, "value": value0, "grad": grad0}
+        curvature = {"u": None, "product": None, "count": 0}
+        # Conjugate gradient ends within n_coef products in exact arithmetic.
+        max_products = 2 * objective.n_coef + 50
+        accepted = {"u": u0}
+
+        def fun(u):
+            if not np.array_equal(u, last["u"]):
+                theta = to_theta(u)
+                value, grad = objective.smooth_value_and_gradient(theta)
+                last.update(u=np.array(u), theta=theta, value=value, grad=grad)
+            return last["value"], gradient_to_u(last["grad"])
+
+        def hessp(u, p):
+            # One operator per point: the loss curvature is computed once and
+            # every conjugate-gradient product at that point reuses it.
+            if curvature["u"] is None or not np.array_equal(u, curvature["u"]):
+                curvature["u"] = np.array(u)
+                curvature["product"] = objective.hessian_operator(to_theta(u))
+                curvature["count"] = 0
+            curvature["count"] += 1
+            if curvature["count"] > max_products:
+                # SciPy's Steihaug loop has no iteration limit of its own.
+                raise _SubproblemStalled
+            product = gradient_to_u(curvature["product"](to_theta(p)))
+            if not np.all(np.isfinite(product)):
+                log.fail("a Hessian-vector product overflowed to infinity or NaN")
+            return product
+
+        def at(u):
+            if not np.array_equal(u, last["u"]):
+                fun(u)
+            return last["theta"], float(np.max(np.abs(last["grad"]), initial=0.0))
+
+        stopped = []
+
+        def on_iteration(intermediate_result):
+            accepted["u"] = np.array(intermediate_result.x)
+            theta, optimality = at(intermediate_result.x)
+            if log.record(float(intermediate_result.fun), optimality, theta=theta):
+                stopped.append(True)  # a callback (e.g. early stopping) asked to stop
+                raise StopIteration
+            if optimality <= tol:
+                raise StopIteration  # the stopping rule on the gradient in theta
+
+        stalled = False
+        try:
+            result = minimize(
+                fun,
+                u0,
+                method="trust-ncg",
+                jac=True,
+                hessp=hessp,
+                callback=on_iteration,
+                options={
+                    "maxiter": max_iter,
+                    # SciPy tests the 2-norm of the gradient in u; the rule on
+                    # max|gradient| in theta is the callback's.
+                    "gtol": 0.0,
+                    "initial_trust_radius": self.initial_radius,
+                    "max_trust_radius": max(1e3, 1e3 * self.initial_radius),
+                },
+            )
+        except _SubproblemStalled:
+            stalled = True
+            result = OptimizeResult(x=accepted["u"], nit=log.n_iter, status=3, message="")
+        theta, optimality = at(result.x)
+        theta = np.array(theta, dtype=np.float64)
+        n_iter = max(int(result.nit), log.n_iter)
+        if result.status == 2 and optimality > tol and not stopped:
+            theta, optimality, n_polish = polish(
+                objective, theta, log, tol, max_iter - n_iter, self._newton_step(objective)
+            )
+            n_iter += n_polish
+        elif optimality <= tol and not stopped and n_iter < max_iter:
+            # A few tight Newton steps past tol: where the objective is nearly flat
+            # in some directions, the truncated conjugate gradient's stopping
+            # point depends on rounding, and equivalent inputs (integer weights
+            # instead of repeated rows) would otherwise get visibly different
+            # models. Quadratic convergence makes them agree.
+            theta, optimality, n_polish = polish(
+                objective,
+                theta,
+                log,
+                FINAL_TOL * tol,
+                min(FINAL_STEPS, max_iter - n_iter),
+                self._newton_step(objective),
+            )
+            n_iter += n_polish
+        converged = bool(optimality <= tol)
+        if log.n_iter == 0:
+            log.record(float(last["value"]), optimality, theta=theta)
+        if converged:
+            message = f"max |gradient| <= tol={tol:g}"
+        elif stalled:
+            message = (
+                f"the conjugate gradient of the trust-region subproblem made no progress in "
+                f"{max_products} Hessian-vector products (rounding, e.g. from extreme feature "
+                "scales; scale the features)"
+            )
+        elif result.status == 1 or n_iter >= max_iter:
+            message = f"reached max_iter={max_iter}"
+        else:
+            message = (
+                f"{result.message} (max |gradient| {optimality:.3g} > tol={tol:g}: the "
+                "model's predicted decrease fell below the rounding of the objective; a "
+                "larger tol, or float64 data, removes this warning)"
+            )
+        if stopped:
+            converged, message = True, "stopped by a callback (e.g. early stopping)"
+        return SolverResult(
+            coef=theta,
+            n_iter=max(n_iter, 1),
+            converged=converged,
+            optimality=optimality,
+            learning_rate=None,
+            history=log.history,
+            message=message,
+        )
