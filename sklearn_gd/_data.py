@@ -79,7 +79,7 @@ class Design:
 
         Zero weights (a cold start, the null model) give zeros without reading ``X``.
         """
-        if not np.any(W):
+        if not W.any():
             return np.zeros((self.n_samples, W.shape[1]), dtype=np.result_type(self.dtype, W))
         if W.shape[1] == 1:
             return np.asarray(self.X @ W[:, 0]).reshape(-1, 1)

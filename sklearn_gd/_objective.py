@@ -74,8 +74,14 @@ class Objective:
         self.shape = (design.n_dof, self.Y.shape[1])
         self.n_coef = self.shape[0] * self.shape[1]
         self.n_samples = design.n_samples
+        self._rows_changed()
+
+    def _rows_changed(self):
+        """Set what is derived from the rows (caches, flags): after ``__init__`` and
+        after the rows' arrays were refilled in place (reused mini-batch buffers)."""
+        design = self.design
         # Unit weights (no sample_weight) need no per-sample multiplication.
-        self._unweighted = bool(np.all(self.sample_weight == 1.0))
+        self._unweighted = bool((self.sample_weight == 1.0).all())
         # The linear predictor of the last evaluation, reused by the curvature
         # methods at the same point (Newton asks for the Hessian where it has
         # just evaluated the gradient): saves one pass over X.
@@ -83,7 +89,7 @@ class Objective:
         self._last_Z = None
         # Gram matrix of a quadratic objective (see the class notes).
         self._quadratic = bool(
-            getattr(loss, "is_quadratic", False)
+            getattr(self.loss, "is_quadratic", False)
             and design.n_stored >= GRAM_MIN_ENTRIES
             and design.n_samples >= GRAM_ROWS_PER_DOF * design.n_dof
         )

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..schedules import make_schedule
 from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._batch_buffers import BatchBuffers
 from ._per_sample import PerSampleEpochs
 
 #: Default epochs without an improvement larger than ``tol`` that make a plateau
@@ -272,6 +273,7 @@ class _Run:
         )
         self.optimality = np.inf
         self.per_sample = PerSampleEpochs.for_run(solver, objective, self.batch)
+        self.buffers = BatchBuffers.for_run(objective, self.batch)
 
     def _rate(self):
         state = self.state
@@ -286,7 +288,7 @@ class _Run:
         """
         objective, solver, state = self.objective, self.solver, self.state
         epoch_value = 0.0
-        batches = objective.batches(self.batch, self.rng)
+        batches = (self.buffers or objective).batches(self.batch, self.rng)
         if self.per_sample is not None:  # batch_size=1: one compiled pass instead
             epoch_value, batches = self.per_sample.epoch(self), ()
         for part, share in batches:
