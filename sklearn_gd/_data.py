@@ -85,7 +85,12 @@ class Design:
         return Z
 
     def _product(self, W):
-        """``X @ W``, a matrix-vector product when ``W`` has one column."""
+        """``X @ W``, a matrix-vector product when ``W`` has one column.
+
+        Zero weights (a cold start, the null model) give zeros without reading ``X``.
+        """
+        if not W.any():
+            return np.zeros((self.n_samples, W.shape[1]), dtype=np.result_type(self.dtype, W))
         if W.shape[1] == 1:
             return np.asarray(self.X @ W[:, 0]).reshape(-1, 1)
         return np.asarray(self.X @ W)

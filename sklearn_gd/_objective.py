@@ -71,7 +71,7 @@ class Objective:
         self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
         self._weight = self.sample_weight.astype(design.dtype)
         # Unit weights (no sample_weight) need no per-sample multiplication.
-        self._unweighted = bool(np.all(self.sample_weight == 1.0))
+        self._unweighted = bool((self.sample_weight == 1.0).all())
         scale = 1.0 / self.sample_weight.sum() if scale is None else scale
         self._setup(design, loss, penalty, scale, self.Y.shape[1], use_gram)
 
@@ -84,6 +84,18 @@ class Objective:
         self.shape = (design.n_dof, int(n_outputs))
         self.n_coef = self.shape[0] * self.shape[1]
         self.n_samples = design.n_samples
+        self._use_gram = use_gram
+        self._reset_caches()
+
+    def _rows_changed(self):
+        """Reset what is derived from the rows, after their arrays were refilled in
+        place (reused mini-batch buffers)."""
+        self._unweighted = bool((self.sample_weight == 1.0).all())
+        self._reset_caches()
+
+    def _reset_caches(self):
+        """The caches of evaluations, empty."""
+        design = self.design
         # The linear predictor of the last evaluation, reused by the curvature
         # methods at the same point (Newton asks for the Hessian where it has
         # just evaluated the gradient): saves one pass over X.
@@ -91,8 +103,8 @@ class Objective:
         self._last_Z = None
         # Gram matrix of a quadratic objective (see the class notes).
         self._quadratic = bool(
-            use_gram
-            and getattr(loss, "is_quadratic", False)
+            self._use_gram
+            and getattr(self.loss, "is_quadratic", False)
             and design.n_stored >= GRAM_MIN_ENTRIES
             and design.n_samples >= GRAM_ROWS_PER_DOF * design.n_dof
         )

@@ -38,6 +38,8 @@ import numpy as np
 
 from ..schedules import make_schedule
 from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._batch_buffers import BatchBuffers
+from ._per_sample import PerSampleEpochs
 
 #: Default epochs without an improvement larger than ``tol`` that make a plateau
 #: (the estimators pass their ``n_iter_no_change``).
@@ -119,6 +121,16 @@ class FirstOrderSolver(Solver):
         operator of the L1 part is taken with.
         """
         raise NotImplementedError
+
+    def kernel_rule(self):
+        """This rule for the compiled per-sample epoch, or None (the NumPy loop runs).
+
+        A dict with ``method`` (``"sgd"``, ``"momentum"`` or ``"adam"``) and the
+        hyperparameters the kernel takes (``beta_1``, ``beta_2``, ``epsilon``,
+        ``nesterov``); see :mod:`sklearn_gd.solvers._per_sample`. A rule whose
+        :meth:`update` is not one of those sequences keeps the default, None.
+        """
+        return None
 
     def batch_size_for(self, batch_size, n_samples):
         """Rows per batch for the estimator's ``batch_size`` on ``n_samples`` rows.
@@ -260,6 +272,8 @@ class _Run:
             unit="iteration" if self.full_batch else "epoch",
         )
         self.optimality = np.inf
+        self.per_sample = PerSampleEpochs.for_run(solver, objective, self.batch)
+        self.buffers = BatchBuffers.for_run(objective, self.batch)
 
     def _rate(self):
         state = self.state
@@ -274,7 +288,10 @@ class _Run:
         """
         objective, solver, state = self.objective, self.solver, self.state
         epoch_value = 0.0
-        for part, share in objective.batches(self.batch, self.rng):
+        batches = (self.buffers or objective).batches(self.batch, self.rng)
+        if self.per_sample is not None:  # batch_size=1: one compiled pass instead
+            epoch_value, batches = self.per_sample.epoch(self), ()
+        for part, share in batches:
             value, grad = part.smooth_value_and_gradient(self.theta)
             value += part.nonsmooth_value(self.theta)
             epoch_value += value * share

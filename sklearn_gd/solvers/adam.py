@@ -86,6 +86,16 @@ class Adam(FirstOrderSolver):
         step = learning_rate * (m_hat * scale + decay)
         return step, learning_rate * scale, (t, m, v)
 
+    def kernel_rule(self):
+        if self._decoupled_decay:  # AdamW: the kernel has no decoupled decay
+            return None
+        return {
+            "method": "adam",
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
+
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (``solver="adamw"``).

@@ -62,6 +62,9 @@ class Momentum(FirstOrderSolver):
             step += self.momentum * learning_rate * (grad - previous_grad)
         return step, learning_rate, (theta.copy(), grad)
 
+    def kernel_rule(self):
+        return {"method": "momentum", "beta_1": self.momentum, "nesterov": bool(self.nesterov)}
+
     def _default_schedule(self, full_batch):
         # Mini-batch gradients are noisy: the step must decay to converge.
         return self.default_schedule if full_batch else "adaptive"

@@ -30,3 +30,6 @@ class SGD(FirstOrderSolver):
 
     def update(self, grad, state, theta, learning_rate, objective):
         return learning_rate * grad, learning_rate, state
+
+    def kernel_rule(self):
+        return {"method": "sgd"}
