@@ -53,7 +53,7 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
     __init__ = init_taking({**PARAMETERS, "alpha": 1e-4, "class_weight": None})
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, coef_init=None, intercept_init=None):
         """Fit the model.
 
         Parameters
@@ -64,13 +64,20 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; an integer weight equals repeating the row.
+        coef_init : array-like of shape (n_outputs, n_features), default=None
+            Coefficients to start from (scikit-learn SGD's spelling); a model
+            with one output also takes shape (n_features,). None: zero.
+        intercept_init : array-like of shape (n_outputs,), default=None
+            Intercept(s) to start from. None: the intercept that is optimal
+            for the starting coefficients when those are zero, see the user
+            guide (for given ``coef_init``, still that of zero coefficients).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, init=self._init(coef_init, intercept_init))
 
     @available_if(GDLinearModel._check_partial_fit)
     @fit_context(prefer_skip_nested_validation=True)

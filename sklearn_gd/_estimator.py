@@ -155,6 +155,7 @@ PARAMETERS = {
     "random_state": None,
     "verbose": 0,
     "warm_start": False,
+    "average": False,
 }
 
 
@@ -188,6 +189,22 @@ def init_taking(parameters):
     return __init__
 
 
+def weighted_column_means(Y, sample_weight):
+    """``sum_i s_i Y_i / sum_i s_i``, the weighted mean of each column of ``Y``.
+
+    One pass over ``Y`` whatever it is (NumPy array, sparse-free dask array).
+    """
+    total = (Y * sample_weight[:, None]).sum(axis=0) / sample_weight.sum()
+    if hasattr(total, "compute"):
+        total = total.compute()
+    return np.asarray(total, dtype=np.float64)
+
+
+def bounded_frequencies(means):
+    """Class frequencies kept inside ``[1e-8, 1 - 1e-8]`` (a class absent from a block)."""
+    return np.clip(means, 1e-8, 1.0 - 1e-8)
+
+
 def predicts_rows(method):
     """A prediction method that takes any array its estimator's inputs accept.
 
@@ -214,7 +231,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "schedule": [None, StrOptions(set(SCHEDULES)), Schedule, callable],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -224,9 +241,36 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
     }
 
     __init__ = init_taking(PARAMETERS)
+
+    def set_params(self, **params):
+        """Set parameters; ``solver__<param>`` works with a solver given by name.
+
+        A name stands for that solver with its defaults, so a nested parameter
+        of a named solver (``GDLogisticRegression(solver="adam")
+        .set_params(solver__beta_1=0.5)``, or ``solver__beta_1`` in a
+        ``GridSearchCV`` grid) first replaces the name by the solver object it
+        stands for (``Adam()``), then sets the parameter on that object:
+        afterwards ``solver`` is ``Adam(beta_1=0.5)``. The same holds for a
+        schedule given by name and ``schedule__<param>``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, nested ones as ``<component>__<param>``.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        for name, resolve in (("solver", resolve_solver), ("schedule", make_schedule)):
+            value = params.get(name, getattr(self, name))
+            if isinstance(value, str) and any(key.startswith(name + "__") for key in params):
+                params[name] = resolve(value)
+        return super().set_params(**params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -246,7 +290,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if (name.endswith("_") and not name.startswith("__")) or name == "_solver_state"
         }
 
-    def _fit(self, X, y, sample_weight, *, partial=False, classes=None):
+    def _fit(self, X, y, sample_weight, *, partial=False, classes=None, init=None):
         """What ``fit`` and ``partial_fit`` share: validate, encode, solve, store.
 
         Never leaves a half-updated model: validation sets ``n_features_in_``
@@ -257,7 +301,9 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         """
         previous = self._fitted_state() if partial else {}
         try:
-            return self._fit_unguarded(X, y, sample_weight, partial=partial, classes=classes)
+            return self._fit_unguarded(
+                X, y, sample_weight, partial=partial, classes=classes, init=init
+            )
         except BaseException:
             for name in self._fitted_state():
                 delattr(self, name)
@@ -265,7 +311,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 setattr(self, name, value)
             raise
 
-    def _fit_unguarded(self, X, y, sample_weight, *, partial, classes):
+    def _fit_unguarded(self, X, y, sample_weight, *, partial, classes, init=None):
         data = inputs_for(X, y).prepare(self, X, y, sample_weight, partial=partial, classes=classes)
         solver = resolve_solver(self.solver)
         solver._validate_params()
@@ -298,17 +344,18 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                     validation.X, validation.y, sample_weight=validation.sample_weight
                 )
 
-            monitor = ValidationMonitor(validation_score, self.n_iter_no_change, self.tol)
+            tol = -np.inf if self.tol is None else self.tol
+            monitor = ValidationMonitor(validation_score, self.n_iter_no_change, tol)
         bridge = None
         if CallbackBridge.wanted(self):
             max_iter = 1 if partial else self.max_iter
             bridge = CallbackBridge(self, max_iter, data.X, data.y, data.sample_weight, attributes)
-        theta0, state = self._starting_point(objective, partial)
+        theta0, state = self._starting_point(objective, partial, data, init)
         record = train(
             solver,
             objective,
             theta0,
-            self._run_settings(random_state),
+            self._run_settings(random_state, solver, objective.n_samples),
             partial=partial,
             state=state,
             monitor=monitor,
@@ -322,10 +369,10 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         if bridge is not None:
             bridge.close(attributes(record.coef))
         result = record.result
-        if not result.converged and not partial:
+        if not result.converged and not partial and not self._max_iter_asked_for(result):
             warnings.warn(
                 f"solver={solver.name!r} did not converge ({result.message}): "
-                f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol:g}. "
+                f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol}. "
                 "Increase max_iter, scale the data (e.g. StandardScaler), raise tol, "
                 "or try another solver.",
                 ConvergenceWarning,
@@ -337,11 +384,30 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             setattr(self, name, value)
         return self
 
-    def _run_settings(self, random_state):
+    def _max_iter_asked_for(self, result):
+        """With ``tol=None`` a run that reached ``max_iter`` did what was asked (no warning)."""
+        return self.tol is None and result.n_iter >= self.max_iter and "max_iter" in result.message
+
+    def _tolerance(self, solver, n_samples):
+        """The ``tol`` a run gets: ``tol=None`` means no tolerance stop.
+
+        Mini-batch runs get ``-inf``: no epoch ever counts as a plateau, so they
+        run ``max_iter`` epochs without learning-rate reductions, as
+        scikit-learn's SGD estimators do with ``tol=None``. Full-batch runs get
+        ``tol=0``: they stop only at ``max_iter`` or at an exact stationary point.
+        """
+        if self.tol is not None:
+            return self.tol
+        batch_size_for = getattr(solver, "batch_size_for", None)
+        if batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples:
+            return -np.inf
+        return 0.0
+
+    def _run_settings(self, random_state, solver, n_samples):
         schedule = None if self.schedule is None else make_schedule(self.schedule, self.max_iter)
         return RunSettings(
             max_iter=self.max_iter,
-            tol=self.tol,
+            tol=self._tolerance(solver, n_samples),
             learning_rate=self.learning_rate,
             batch_size=self.batch_size,
             schedule=schedule,
@@ -350,13 +416,24 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             verbose=self.verbose,
         )
 
-    def _starting_point(self, objective, partial):
+    def _starting_point(self, objective, partial, data, init=None):
         """``(theta0, solver_state)`` for this run.
 
         ``partial_fit`` continues the previous coefficients and the solver's
         state; a warm ``fit`` starts from the previous coefficients with a new
-        run; otherwise the run starts from zero.
+        run. Otherwise the run starts from zero coefficients and the intercept
+        that is optimal for them (:meth:`_null_intercept`: the weighted mean
+        of ``y`` for least squares, the log-odds or log-frequencies of the
+        weighted classes for the classifiers), so that no solver spends its
+        first iterations, or its learning rate, on moving the intercept to
+        where the targets are.
         """
+
+        def null_intercept():
+            return self._null_intercept(weighted_column_means(data.Y, data.sample_weight))
+
+        if init is not None:
+            return self._given_start(objective, *init, null_intercept), None
         if (partial or self.warm_start) and hasattr(self, "coef_"):
             C = np.atleast_2d(self.coef_).T
             if self.fit_intercept:
@@ -364,7 +441,56 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if C.shape == objective.shape:
                 state = getattr(self, "_solver_state", None) if partial else None
                 return C.astype(np.float64).ravel(), state
-        return np.zeros(objective.n_coef), None
+        C = np.zeros(objective.shape)
+        if self.fit_intercept:
+            C[-1] = null_intercept()
+        return C.ravel(), None
+
+    @staticmethod
+    def _init(coef_init, intercept_init):
+        """``fit``'s chosen starting point, or None for the default one."""
+        if coef_init is None and intercept_init is None:
+            return None
+        return coef_init, intercept_init
+
+    def _given_start(self, objective, coef_init, intercept_init, null_intercept):
+        """The starting point of ``fit(..., coef_init=, intercept_init=)``.
+
+        Either may be None: the coefficients then start at zero, the intercept
+        at ``null_intercept()``, the one optimal for zero coefficients.
+        """
+        n_dof, k = objective.shape
+        d = n_dof - self.fit_intercept
+        C = np.zeros((n_dof, k))
+        if coef_init is not None:
+            coef = np.asarray(coef_init, dtype=np.float64)
+            if coef.size != d * k:
+                raise ValueError(
+                    f"coef_init has shape {coef.shape}; this model has {k} row(s) of "
+                    f"{d} coefficients: pass an array of shape ({k}, {d})"
+                    + (f" or ({d},)." if k == 1 else ".")
+                )
+            C[:d] = coef.reshape(k, d).T
+        if self.fit_intercept:
+            if intercept_init is None:
+                C[d] = null_intercept()
+            else:
+                intercept = np.asarray(intercept_init, dtype=np.float64)
+                if intercept.size != k:
+                    raise ValueError(
+                        f"intercept_init has shape {intercept.shape}; this model has {k} "
+                        f"intercept(s)."
+                    )
+                C[d] = intercept.ravel()
+        return C.ravel()
+
+    def _null_intercept(self, means):
+        """The intercept minimising the data term at zero coefficients.
+
+        ``means`` are the weighted means of the columns of the target matrix;
+        for least squares the optimal intercept is those means themselves.
+        """
+        return means
 
     def _record_history(self, record, monitor, partial):
         """Set ``history_``, ``loss_curve_``, ``n_iter_`` and the validation scores."""

@@ -143,25 +143,40 @@ class FirstOrderSolver(Solver):
         """Factor applied to ``1 / L`` for ``learning_rate="auto"``."""
         return 1.0
 
-    def _learning_rate(self, learning_rate, objective, batch_size, rng):
+    def _learning_rate(self, learning_rate, objective, batch_size, rng, theta):
+        """``eta0``: the ``learning_rate`` given, or the ``"auto"`` one.
+
+        ``"auto"`` is ``factor / L`` with ``L`` the Lipschitz estimate of the
+        (mini-batch) gradient, or, for a rule with a fixed
+        ``auto_learning_rate`` ``a`` (Adam's step is measured in units of the
+        coefficients), ``a * max(1, ||g0|| / L)`` with ``g0`` the gradient at
+        the start: ``||g0|| / L`` is a lower bound on the distance from the
+        start to the minimiser (``||g0|| = ||grad F(theta0) - grad F(theta*)|| <=
+        L ||theta0 - theta*||``), so coefficients far from the start in units of
+        ``a`` (raw regression targets of scale 100) get a rate that can reach
+        them; a problem whose minimiser is near keeps ``a``.
+        """
         if learning_rate != "auto":
             return float(learning_rate)
-        if self.auto_learning_rate is not None:
-            return float(self.auto_learning_rate)
         full_batch = batch_size >= objective.n_samples
+        parts = [objective] if full_batch else objective.sample_batches(3, batch_size, rng)
+        # The steepest of a few random batches bounds what one step meets.
+        lipschitz = max(part.lipschitz() for part in parts)
+        if not 0 < lipschitz < np.inf:
+            lipschitz = None
+        if self.auto_learning_rate is not None:
+            rate = float(self.auto_learning_rate)
+            if lipschitz is None:
+                return rate
+            grad = np.mean([part.smooth_value_and_gradient(theta)[1] for part in parts], axis=0)
+            distance = float(np.linalg.norm(grad)) / lipschitz
+            return rate * max(1.0, distance) if np.isfinite(distance) else rate
         factor = self._auto_step_factor(full_batch)
-        if full_batch:
-            lipschitz = objective.lipschitz()
-        else:
-            # The steepest of a few random batches bounds what one step meets.
-            lipschitz = max(
-                part.lipschitz() for part in objective.sample_batches(3, batch_size, rng)
-            )
-        return factor / lipschitz if 0 < lipschitz < np.inf else factor
+        return factor / lipschitz if lipschitz is not None else factor
 
     def start(self, objective, theta, learning_rate, batch_size, rng):
         """A new :class:`FirstOrderState` for a run from ``theta``."""
-        eta0 = self._learning_rate(learning_rate, objective, batch_size, rng)
+        eta0 = self._learning_rate(learning_rate, objective, batch_size, rng, theta)
         reference = objective.value(theta)
         if np.any(theta):  # a warm start may begin below the null model's objective
             reference = max(reference, objective.value(np.zeros_like(theta)))
