@@ -18,20 +18,22 @@ from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._inputs import inputs_for
+from ._inputs import TrainingData, inputs_for, normalised_weights
 from ._penalty import ElasticNetPenalty
 from ._trainer import RunSettings, train
 from ._training import (
     CallbackBridge,
     CallbackSupportMixin,
     ValidationMonitor,
+    ValidationRecorder,
     combine,
     fitted_copy,
 )
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .solvers import SOLVERS, Solver, resolve_solver, solver_names, solvers_with
+from .solvers._first_order import FirstOrderSolver
 
 
 def _quoted(names):
@@ -54,10 +56,14 @@ _SHARED_DOC_TEMPLATE = """
         Whether to fit an (unpenalised) intercept.
     max_iter : int >= 1, default=1000
         Maximum iterations (full-batch solvers) or epochs (mini-batch solvers).
-    tol : float >= 0, default=1e-4
+    tol : float >= 0 or None, default=1e-4
         Tolerance of the solver's stopping criterion: the largest entry of the
         gradient (or gradient mapping) for the full-batch solvers, the epoch's
-        objective improvement for the mini-batch solvers.
+        objective improvement for the mini-batch solvers. ``None`` (scikit-learn
+        SGD's spelling) means no tolerance stop: mini-batch runs go
+        ``max_iter`` epochs without plateau reductions of the learning rate,
+        full-batch runs use ``tol=0`` (they stop at ``max_iter`` or an exact
+        stationary point); reaching ``max_iter`` then gives no ConvergenceWarning.
     learning_rate : "auto" or float > 0, default="auto"
         Step size of the solvers that take one ({learning_rate_names}; for
         ``ista`` the initial step of its backtracking). ``"auto"`` is ``1 / L``
@@ -78,7 +84,7 @@ _SHARED_DOC_TEMPLATE = """
         others. Ignored by the full-batch solvers.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified for
-        the classifiers), score the model on it (``score``: R^2 or accuracy)
+        the classifiers; or use ``fit``'s ``X_val``, ``y_val`` when given), score the model on it (``score``: R^2 or accuracy)
         after every iteration or epoch, stop once it has not improved by ``tol``
         for ``n_iter_no_change`` of them, and keep the best coefficients. Works
         with every solver. Not used by ``partial_fit``.
@@ -102,6 +108,17 @@ _SHARED_DOC_TEMPLATE = """
         and the optimiser's buffers (momentum, Adam's moments) begin anew, so a
         warm refit can move as far as a cold one. ``partial_fit`` is the way to
         continue a run: it resumes all of that from its previous call.
+    average : bool or int, default=False
+        Averaged iterates (scikit-learn's ``SGDClassifier(average=...)``) for
+        {first_order_names}: ``True`` reports the running mean of the
+        iterates of the run (one per update) as ``coef_`` / ``intercept_``; an
+        int ``n`` starts that mean once ``n`` rows have been stepped from.
+        ``partial_fit`` reports the mean and goes on from the last iterate.
+        Ignored by the other solvers.
+    record_batches : bool, default=False
+        Record the objective of every mini-batch at the iterate it was
+        stepped from, in ``history_["batch_objective"]`` (one entry per
+        update; {first_order_names}).
 """
 _HISTORY_DOC = """    n_iter_ : int
         Iterations (full-batch solvers) or epochs (mini-batch solvers) run;
@@ -114,16 +131,20 @@ _HISTORY_DOC = """    n_iter_ : int
         ``tol``: largest entry of the gradient or gradient mapping, or the
         epoch's objective change), ``"learning_rate"`` (the step size; NaN for
         ``lbfgs`` and ``newton``), ``"time"`` (seconds since the start of the
-        fit, callbacks excluded) and, with early stopping, ``"validation_score"``.
+        fit, callbacks excluded); with a validation set (``fit(..., X_val=,
+        y_val=)`` or ``early_stopping=True``) ``"validation_loss"`` (the data
+        term, weighted mean loss without penalty, on it) and
+        ``"validation_score"``; with ``record_batches=True``
+        ``"batch_objective"`` (one entry per mini-batch update).
         ``partial_fit`` appends to it.
     loss_curve_ : list of float
         ``history_["objective"]`` as a list (as in ``MLPClassifier``).
     validation_scores_ : ndarray of shape (`n_iter_`,) or None
-        The score on the held-out data after each iteration or epoch with
-        ``early_stopping=True``, else None.
+        The score on the validation data (held out by ``early_stopping=True``,
+        or ``X_val``) after each iteration or epoch, else None.
     best_validation_score_ : float or None
-        The best of ``validation_scores_``, whose coefficients are kept; None
-        without early stopping.
+        The best of ``validation_scores_`` (whose coefficients are kept with
+        early stopping); None without validation data.
 """
 
 _SHARED_DOC = _SHARED_DOC_TEMPLATE.format(
@@ -133,6 +154,7 @@ _SHARED_DOC = _SHARED_DOC_TEMPLATE.format(
     schedule_names=_quoted(solvers_with("uses_schedule")),
     schedule_options=_quoted(SCHEDULES),
     stochastic_names=_quoted(solvers_with("stochastic")),
+    first_order_names=_quoted(solver_names(lambda cls: issubclass(cls, FirstOrderSolver))),
     minibatch_names=_quoted(solver_names(lambda cls: not getattr(cls, "full_batch_default", True))),
 )
 
@@ -156,6 +178,7 @@ PARAMETERS = {
     "verbose": 0,
     "warm_start": False,
     "average": False,
+    "record_batches": False,
 }
 
 
@@ -242,6 +265,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
+        "record_batches": ["boolean"],
     }
 
     __init__ = init_taking(PARAMETERS)
@@ -290,7 +314,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if (name.endswith("_") and not name.startswith("__")) or name == "_solver_state"
         }
 
-    def _fit(self, X, y, sample_weight, *, partial=False, classes=None, init=None):
+    def _fit(self, X, y, sample_weight, *, partial=False, classes=None, init=None, val=None):
         """What ``fit`` and ``partial_fit`` share: validate, encode, solve, store.
 
         Never leaves a half-updated model: validation sets ``n_features_in_``
@@ -302,7 +326,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         previous = self._fitted_state() if partial else {}
         try:
             return self._fit_unguarded(
-                X, y, sample_weight, partial=partial, classes=classes, init=init
+                X, y, sample_weight, partial=partial, classes=classes, init=init, val=val
             )
         except BaseException:
             for name in self._fitted_state():
@@ -311,19 +335,20 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 setattr(self, name, value)
             raise
 
-    def _fit_unguarded(self, X, y, sample_weight, *, partial, classes, init=None):
+    def _fit_unguarded(self, X, y, sample_weight, *, partial, classes, init=None, val=None):
         data = inputs_for(X, y).prepare(self, X, y, sample_weight, partial=partial, classes=classes)
         solver = resolve_solver(self.solver)
         solver._validate_params()
         random_state = check_random_state(self.random_state)
-        validation = None
-        if self.early_stopping and not partial:
-            if not solver.reports_iterates:
-                raise ValueError(
-                    f"early_stopping=True needs a solver that reports its iterates; "
-                    f"solver={solver.name!r} does not. Use one of: "
-                    f"{', '.join(solvers_with('reports_iterates'))}."
-                )
+        validation = None if val is None else self._validation_data(*val)
+        watched = (self.early_stopping and not partial) or validation is not None
+        if watched and not solver.reports_iterates:
+            raise ValueError(
+                f"early_stopping=True and X_val need a solver that reports its iterates; "
+                f"solver={solver.name!r} does not. Use one of: "
+                f"{', '.join(solvers_with('reports_iterates'))}."
+            )
+        if self.early_stopping and not partial and validation is None:
             data, validation = data.split(
                 self.validation_fraction, is_classifier(self), random_state
             )
@@ -335,7 +360,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         def attributes(theta):
             return self._coef_attributes(objective.coef_matrix(theta).astype(dtype), d)
 
-        monitor = None
+        monitor = recorder = None
         if validation is not None:
 
             def validation_score(theta):
@@ -344,8 +369,15 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                     validation.X, validation.y, sample_weight=validation.sample_weight
                 )
 
+            data_term = validation.objective(
+                self._loss(), ElasticNetPenalty(0.0, 0.0), self.fit_intercept
+            )
+            recorder = ValidationRecorder(data_term, validation_score)
+        if recorder is not None and self.early_stopping and not partial:
             tol = -np.inf if self.tol is None else self.tol
-            monitor = ValidationMonitor(validation_score, self.n_iter_no_change, tol)
+            monitor = ValidationMonitor(
+                lambda theta: recorder.last_score, self.n_iter_no_change, tol
+            )
         bridge = None
         if CallbackBridge.wanted(self):
             max_iter = 1 if partial else self.max_iter
@@ -359,7 +391,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             partial=partial,
             state=state,
             monitor=monitor,
-            callback=combine([monitor, bridge]),
+            recorder=recorder,
+            callback=combine([recorder, monitor, bridge]),
         )
         if not np.all(np.isfinite(record.coef)):
             raise ValueError(
@@ -414,6 +447,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             random_state=random_state,
             verbose=self.verbose,
+            average=self.average,
+            record_batches=self.record_batches,
         )
 
     def _starting_point(self, objective, partial, data, init=None):
@@ -503,12 +538,44 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         self.history_ = history
         self.loss_curve_ = history["objective"].tolist()
         self.n_iter_ = max(int(history["objective"].shape[0]), 1)
-        if monitor is not None:
+        if "validation_score" in history:
             self.validation_scores_ = history["validation_score"]
-            self.best_validation_score_ = monitor.best_score
+            self.best_validation_score_ = (
+                monitor.best_score
+                if monitor is not None
+                else float(np.max(history["validation_score"]))
+            )
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
+
+    def _validation_data(self, X_val, y_val, sample_weight_val):
+        """The user's validation set (``fit``'s ``X_val``...) as :class:`TrainingData`."""
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be given together.")
+        classifier = is_classifier(self)
+        X_val, y_val = validate_data(
+            self,
+            X_val,
+            y_val,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            y_numeric=not classifier,
+            multi_output=not classifier,
+        )
+        weights = _check_sample_weight(
+            sample_weight_val, X_val, dtype=np.float64, ensure_non_negative=True
+        )
+        targets, weights = self._encode_validation_targets(y_val, weights)
+        Y = self._target_matrix(targets, X_val.dtype)
+        return TrainingData(X_val, y_val, Y, normalised_weights(weights))
+
+    def _encode_validation_targets(self, y, sample_weight):
+        """The validation targets as the loss sees them (classifiers override)."""
+        if y.dtype.kind in "USO":
+            y = y.astype(np.float64)
+        return y, sample_weight
 
     def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
         """The targets the loss sees and the sample weights (classifiers override)."""

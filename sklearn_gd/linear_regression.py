@@ -56,7 +56,18 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     )
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, coef_init=None, intercept_init=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        coef_init=None,
+        intercept_init=None,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model.
 
         Parameters
@@ -75,13 +86,26 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
             Intercept(s) to start from. None: the intercept that is optimal
             for the starting coefficients when those are zero, see the user
             guide (for given ``coef_init``, still that of zero coefficients).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set of your own (scikit-learn's
+            ``HistGradientBoosting*`` spelling): after every iteration or epoch
+            the data term of the objective on it (the weighted mean loss,
+            without the penalty) goes into ``history_["validation_loss"]`` and
+            the estimator's ``score`` on it into ``history_["validation_score"]``.
+            With ``early_stopping=True`` it is the set early stopping watches,
+            instead of a held-out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val`` (class weights are applied to them too).
 
         Returns
         -------
         self : GDLinearRegression
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, init=self._init(coef_init, intercept_init))
+        val = None if X_val is None and y_val is None else (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, init=self._init(coef_init, intercept_init), val=val)
 
     @available_if(GDLinearModel._check_partial_fit)
     @fit_context(prefer_skip_nested_validation=True)

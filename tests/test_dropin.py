@@ -190,3 +190,128 @@ def test_coef_init_and_intercept_init_set_the_starting_point(monkeypatch):
     np.testing.assert_allclose(seen[-1][:3], 1.0)
     with pytest.raises(ValueError, match="coef_init"):
         GDLinearRegression().fit(X, y, coef_init=np.ones(5))
+
+
+# ---------------------------------------------------------- averaged iterates
+def test_average_returns_the_mean_of_the_iterates_and_partial_fit_goes_on_from_the_last():
+    X, y, _ = _small_problem(None)
+    params = dict(solver="gd", tol=None, max_iter=5, schedule="constant")
+    est = GDLinearRegression(average=True, **params).fit(X, y)
+    eta = est.history_["learning_rate"][0]
+    X1 = np.column_stack([X, np.ones(len(X))])
+    theta = np.r_[np.zeros(3), y.mean()]
+    iterates = []
+    for _ in range(5):
+        theta = theta + eta * X1.T @ (y - X1 @ theta) / len(y)
+        iterates.append(theta)
+    np.testing.assert_allclose(np.r_[est.coef_, est.intercept_], np.mean(iterates, axis=0))
+    plain = GDLinearRegression(**params).fit(X, y)
+    np.testing.assert_allclose(np.r_[plain.coef_, plain.intercept_], iterates[-1])
+
+    first = GDLinearRegression(solver="sgd", average=True, batch_size=30, schedule="constant")
+    first.partial_fit(X, y)
+    first.partial_fit(X, y)
+    eta = first.history_["learning_rate"][0]
+    theta = np.r_[np.zeros(3), y.mean()]
+    iterates = []
+    for _ in range(2):
+        theta = theta + eta * X1.T @ (y - X1 @ theta) / len(y)
+        iterates.append(theta)
+    np.testing.assert_allclose(np.r_[first.coef_, first.intercept_], np.mean(iterates, axis=0))
+
+
+# ------------------------------------------------------- user's validation set
+@pytest.mark.parametrize("solver", list(SOLVERS))
+@pytest.mark.parametrize("n_classes", [None, 2, 3, "softmax"])
+def test_validation_history_is_the_data_term_on_the_validation_set(solver, n_classes):
+    from conftest import data_term, encode_targets, fitted_params
+
+    cls = {None: GDLinearRegression, "softmax": GDSoftmaxClassifier}.get(
+        n_classes, GDLogisticRegression
+    )
+    X, y, w = _small_problem(3 if n_classes == "softmax" else n_classes)
+    X_val, y_val, w_val = X[:12] + 0.3, y[:12], w[:12]
+    iterates = []
+
+    est = cls(solver=solver, max_iter=4, alpha=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        original = estimator_module.combine
+
+        def spy(callbacks):
+            inner = original(callbacks)
+
+            def callback(theta):
+                iterates.append(est._coef_attributes(_objective[0].coef_matrix(theta), 3))
+                return inner(theta)
+
+            return callback
+
+        _objective = []
+        original_train = estimator_module.train
+
+        def train(solver_, objective, *args, **kwargs):
+            _objective.append(objective)
+            return original_train(solver_, objective, *args, **kwargs)
+
+        estimator_module.combine, estimator_module.train = spy, train
+        try:
+            est.fit(X, y, sample_weight=w, X_val=X_val, y_val=y_val, sample_weight_val=w_val)
+        finally:
+            estimator_module.combine, estimator_module.train = original, original_train
+    history = est.history_
+    assert history["validation_loss"].shape == history["objective"].shape == (est.n_iter_,)
+    kind, Y_val = encode_targets(est, y_val)
+    expected, scores = [], []
+    for attributes in iterates:
+        model = estimator_module.fitted_copy(est, attributes)
+        W, b = fitted_params(model)
+        expected.append(data_term(kind, X_val, Y_val, W, b, w_val))
+        scores.append(model.score(X_val, y_val, sample_weight=w_val))
+    np.testing.assert_allclose(history["validation_loss"], expected, rtol=1e-10)
+    np.testing.assert_allclose(history["validation_score"], scores, rtol=1e-10)
+
+
+def test_early_stopping_watches_the_given_validation_set():
+    X, y, _ = _small_problem(2)
+    X_val, y_val = X[:10], 1 - y[:10]  # a validation set the model gets worse on
+    est = GDLogisticRegression(solver="gd", early_stopping=True, n_iter_no_change=2, tol=0.0)
+    _quiet_fit(est, X, y, X_val=X_val, y_val=y_val)
+    assert est.n_iter_ < 10
+    assert est.best_validation_score_ == pytest.approx(np.max(est.validation_scores_))
+
+
+# ------------------------------------------------ per-update rates and batches
+def test_per_update_schedule_and_batch_objective():
+    from sklearn_gd.schedules import PerUpdate
+
+    X, y, _ = _small_problem(None)
+    est = GDLinearRegression(
+        solver="sgd",
+        batch_size=10,
+        learning_rate=0.1,
+        schedule=PerUpdate("invscaling"),
+        tol=None,
+        max_iter=2,
+        record_batches=True,
+        random_state=0,
+    ).fit(X, y)
+    # 3 updates per epoch: the last update of epoch 2 is update t=5.
+    np.testing.assert_allclose(est.history_["learning_rate"], [0.1 / np.sqrt(3), 0.1 / np.sqrt(6)])
+    batches = est.history_["batch_objective"]
+    assert batches.shape == (6,)
+    # The epoch objective is the mean of its batches' objectives.
+    np.testing.assert_allclose(est.history_["objective"], batches.reshape(2, 3).mean(axis=1))
+
+
+def test_loss_curve_display_draws_training_and_validation_loss():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklearn_gd.plotting import LossCurveDisplay
+
+    X, y, _ = _small_problem(2)
+    est = _quiet_fit(GDLogisticRegression(solver="gd", max_iter=5), X, y, X_val=X, y_val=y)
+    display = LossCurveDisplay.from_estimator(est, y=["objective", "validation_loss"])
+    assert len(display.lines_) == 2
+    np.testing.assert_allclose(display.lines_[1].get_ydata(), est.history_["validation_loss"])

@@ -71,6 +71,24 @@ class FirstOrderState:
         the start of training and at zero coefficients.
     above : int
         Epochs in a row far above ``reference`` (see :class:`IterationLog`).
+    seen : int
+        Rows stepped from so far (what ``average=n`` counts).
+    updates : int
+        Updates (mini-batch steps) so far: the position of a per-update schedule.
+    average_start : int or None
+        The user's averaging (``average``): from this many rows on, the run's
+        result is the running mean of the iterates, as in scikit-learn's
+        averaged SGD. None: off.
+    average, n_average : ndarray or None, int
+        That running mean and how many iterates it holds.
+    raw : ndarray or None
+        With the user's averaging, the last iterate itself, from which the
+        next ``partial_fit`` call goes on (its ``coef_`` is the mean).
+    tail, n_tail : ndarray or None, int
+        The mean of the iterates since the last plateau reduction of the
+        learning rate (mini-batch runs): what ``fit`` returns instead of the
+        last iterate when its objective is lower (Polyak-Ruppert averaging of
+        the final phase, which removes most of the mini-batch noise).
     """
 
     solver: str
@@ -82,6 +100,14 @@ class FirstOrderState:
     stalled: int = 0
     reference: float = np.inf
     above: int = 0
+    seen: int = 0
+    updates: int = 0
+    average_start: object = None
+    average: object = None
+    n_average: int = 0
+    raw: object = None
+    tail: object = None
+    n_tail: int = 0
 
 
 class FirstOrderSolver(Solver):
@@ -199,10 +225,13 @@ class FirstOrderSolver(Solver):
         verbose=0,
         callback=None,
         initial_state=None,
+        average=False,
+        record_batches=False,
     ):
         run = _Run(
             self, objective, theta0, max_iter, tol, learning_rate, batch_size, schedule,
-            n_iter_no_change, random_state, verbose, callback, initial_state,
+            n_iter_no_change, random_state, verbose, callback, initial_state, average,
+            record_batches,
         )  # fmt: skip
         return run.to_the_end()
 
@@ -220,6 +249,8 @@ class FirstOrderSolver(Solver):
         random_state=None,
         verbose=0,
         initial_state=None,
+        average=False,
+        record_batches=False,
     ):
         """One epoch over ``objective`` from ``theta0``, continuing ``initial_state``.
 
@@ -230,7 +261,8 @@ class FirstOrderSolver(Solver):
         """
         run = _Run(
             self, objective, theta0, 1, tol, learning_rate, batch_size, schedule,
-            n_iter_no_change, random_state, verbose, None, initial_state,
+            n_iter_no_change, random_state, verbose, None, initial_state, average,
+            record_batches,
         )  # fmt: skip
         return run.one_epoch()
 
@@ -250,8 +282,10 @@ class _Run:
 
     def __init__(
         self, solver, objective, theta0, max_iter, tol, learning_rate, batch_size, schedule,
-        n_iter_no_change, random_state, verbose, callback, initial_state,
+        n_iter_no_change, random_state, verbose, callback, initial_state, average=False,
+        record_batches=False,
     ):  # fmt: skip
+        self.batch_values = [] if record_batches else None
         self.solver, self.objective = solver, objective
         self.max_iter, self.tol, self.patience = max_iter, tol, n_iter_no_change
         self.rng = random_state if random_state is not None else np.random.RandomState(0)
@@ -264,6 +298,10 @@ class _Run:
             self.state = initial_state
         else:
             self.state = solver.start(objective, self.theta, learning_rate, self.batch, self.rng)
+            if average is not False and average is not None:
+                self.state.average_start = max(int(average), 1)  # True: from the first row
+        if self.state.raw is not None:
+            self.theta = np.array(self.state.raw)  # partial_fit goes on from the last iterate
         self.lr = self._rate()
         self.log = IterationLog(
             solver.name,
@@ -278,7 +316,8 @@ class _Run:
 
     def _rate(self):
         state = self.state
-        return self.solver._scheduled(self.schedule, state.step, state.eta0, state.lr_scale)
+        step = state.updates if self.schedule.per_update else state.step
+        return self.solver._scheduled(self.schedule, step, state.eta0, state.lr_scale)
 
     # --------------------------------------------------------------- epochs
     def epoch(self):
@@ -302,15 +341,46 @@ class _Run:
                     return True
                 if value < self.best_value:
                     self.best_theta, self.best_value = self.theta, value
+            if self.batch_values is not None:
+                self.batch_values.append(value)
+            if self.schedule.per_update:
+                self.lr = self._rate()
             step, prox_step, state.rule = solver.update(grad, state.rule, self.theta, self.lr, part)
+            state.updates += 1
             self.theta = objective.prox(self.theta - step, prox_step)
             if not np.all(np.isfinite(self.theta)):
                 self.log.fail("the coefficients overflowed to infinity or NaN", self.lr)
+            self._accumulate(part.n_samples)
         if not self.full_batch:
             best = state.best
             self.optimality = abs(best - epoch_value) if np.isfinite(best) else np.inf
         self.epoch_value = epoch_value
         return False
+
+    def _accumulate(self, n_rows):
+        """Add the new iterate to the running means (user's average, final-phase tail)."""
+        state, theta = self.state, self.theta
+        state.seen += n_rows
+        if state.average_start is not None and state.seen >= state.average_start:
+            state.n_average += 1
+            if state.average is None:
+                state.average = theta.copy()
+            else:
+                state.average += (theta - state.average) / state.n_average
+        if state.lr_scale < 1.0 and not self.full_batch:
+            state.n_tail += 1
+            if state.tail is None:
+                state.tail = theta.copy()
+            else:
+                state.tail += (theta - state.tail) / state.n_tail
+
+    def reported(self):
+        """The coefficients the run reports: the user's average if asked, else the iterate."""
+        state = self.state
+        if state.average_start is None or state.average is None:
+            return self.theta
+        state.raw = self.theta
+        return state.average
 
     def plateau(self):
         """Feed the plateau rule with the last epoch; True when the run should stop."""
@@ -326,6 +396,7 @@ class _Run:
         new_scale = schedule.on_plateau(state.lr_scale)
         if new_scale is not None:
             state.lr_scale, state.best = new_scale, self.epoch_value
+            state.tail, state.n_tail = None, 0  # average the phase at the new rate
             return False
         return not self.full_batch or self.solver.stochastic
 
@@ -341,6 +412,7 @@ class _Run:
         self._record()
         self.state.step += 1
         self.plateau()
+        self.theta = self.reported()
         return self._result(False, "one epoch over the data given (partial_fit)")
 
     def to_the_end(self):
@@ -365,6 +437,7 @@ class _Run:
                 )
                 break
             self.lr = self._rate()
+        self.theta = self.reported()
         if self.solver.minimizes(self.objective):
             if self.full_batch and not converged:
                 converged, message = self._full_batch_end(converged, message)
@@ -405,8 +478,18 @@ class _Run:
         rate) returns the starting coefficients; by more than ``tol`` (the
         change the stopping rule ignores), that is reported as not converged (a
         ConvergenceWarning), not as divergence.
+
+        Before that, the mean of the iterates since the last plateau reduction
+        (``FirstOrderState.tail``) replaces the last iterate when its objective
+        is lower: at a small constant rate the iterates scatter around the
+        minimiser, and their mean is nearer to it than any one of them.
         """
         final_value = self.objective.value(self.theta)
+        tail = self.state.tail
+        if tail is not None and self.state.average_start is None:
+            tail_value = self.objective.value(tail)
+            if tail_value < final_value:
+                self.theta, final_value = tail.copy(), tail_value
         if not np.isfinite(final_value):
             self.log.fail("it ended at a non-finite objective", self.lr)
         start_value = self.objective.value(self.theta0)
@@ -423,13 +506,16 @@ class _Run:
         )
 
     def _result(self, converged, message):
+        history = self.log.history
+        if self.batch_values is not None:
+            history = {**history, "batch_objective": self.batch_values}
         return SolverResult(
             coef=self.theta,
             n_iter=max(self.log.n_iter, 1),
             converged=converged,
             optimality=self.optimality,
             optimality_name="max |gradient mapping|" if self.full_batch else "objective change",
-            history=self.log.history,
+            history=history,
             message=message,
             state=self.state,
         )
