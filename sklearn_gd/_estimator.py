@@ -84,8 +84,9 @@ _SHARED_DOC_TEMPLATE = """
         others. Ignored by the full-batch solvers.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified for
-        the classifiers; or use ``fit``'s ``X_val``, ``y_val`` when given), score the model on it (``score``: R^2 or accuracy)
-        after every iteration or epoch, stop once it has not improved by ``tol``
+        the classifiers; or use ``fit``'s ``X_val``, ``y_val`` when given),
+        score the model on it (``score``: R^2 or accuracy) after every
+        iteration or epoch, stop once it has not improved by ``tol``
         for ``n_iter_no_change`` of them, and keep the best coefficients. Works
         with every solver. Not used by ``partial_fit``.
     validation_fraction : float in (0, 1), default=0.1

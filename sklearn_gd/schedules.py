@@ -323,7 +323,7 @@ class FunctionSchedule(Schedule):
 
 #: Schedules by name; ``schedule="<name>"`` means ``SCHEDULES[name]()``.
 class PerUpdate(Schedule):
-    """Another schedule advanced at every update instead of every epoch.
+    r"""Another schedule advanced at every update instead of every epoch.
 
     The rate of the ``t``-th mini-batch update of a run (from 0, counted
     across epochs) is ``schedule.rate(t, eta0)``: e.g.
