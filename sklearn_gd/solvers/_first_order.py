@@ -25,7 +25,11 @@ Stopping rule
       (proximal) gradient mapping at the current iterate, taken with the step
       ``eta0`` so that it does not depend on the schedule, is at most ``tol``;
     * mini-batches: a *plateau* is ``n_iter_no_change`` epochs in a row whose
-      mean objective fails to improve on the best by more than ``tol``. The
+      mean objective fails to improve on the best by more than ``tol``. With
+      one batch per epoch (a stochastic rule on at most ``batch_size`` rows)
+      an epoch whose objective is below the previous one's does not count:
+      the run is deterministic, so slow progress is not noise, and cutting
+      its rate would only slow it further. The
       schedule reacts to it (``Adaptive`` divides the rate by 5) or, if it does
       not (any more), the run stops. With full batches a plateau only feeds
       the schedule.
@@ -75,6 +79,9 @@ class FirstOrderState:
         Rows stepped from so far (what ``average=n`` counts).
     updates : int
         Updates (mini-batch steps) so far: the position of a per-update schedule.
+    last : float
+        The previous epoch's objective (a one-batch run still going down is
+        not on a plateau).
     average_start : int or None
         The user's averaging (``average``): from this many rows on, the run's
         result is the running mean of the iterates, as in scikit-learn's
@@ -102,6 +109,7 @@ class FirstOrderState:
     above: int = 0
     seen: int = 0
     updates: int = 0
+    last: float = np.inf
     average_start: object = None
     average: object = None
     n_average: int = 0
@@ -386,8 +394,12 @@ class _Run:
         """Feed the plateau rule with the last epoch; True when the run should stop."""
         state, schedule = self.state, self.schedule
         reacts = schedule.on_plateau(state.lr_scale) is not None
+        descending = self.full_batch and self.epoch_value < state.last
+        state.last = self.epoch_value
         if self.epoch_value < state.best - self.tol:
             state.best, state.stalled = self.epoch_value, 0
+        elif descending:
+            pass  # one batch per epoch: a run still going down is slow, not on a plateau
         elif not self.full_batch or self.solver.stochastic or reacts:
             state.stalled += 1
         if state.stalled < self.patience:
