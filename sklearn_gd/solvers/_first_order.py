@@ -394,7 +394,9 @@ class _Run:
         """Feed the plateau rule with the last epoch; True when the run should stop."""
         state, schedule = self.state, self.schedule
         reacts = schedule.on_plateau(state.lr_scale) is not None
-        descending = self.full_batch and self.epoch_value < state.last
+        # A deterministic (one-batch) run whose objective still falls by a
+        # hundredth of tol per epoch is slow, not on a plateau.
+        descending = self.full_batch and self.epoch_value < state.last - 0.01 * self.tol
         state.last = self.epoch_value
         if self.epoch_value < state.best - self.tol:
             state.best, state.stalled = self.epoch_value, 0
