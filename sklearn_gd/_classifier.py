@@ -53,7 +53,18 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
     __init__ = init_taking({**PARAMETERS, "alpha": 1e-4, "class_weight": None})
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        coef_init=None,
+        intercept_init=None,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model.
 
         Parameters
@@ -64,13 +75,33 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; an integer weight equals repeating the row.
+        coef_init : array-like of shape (n_outputs, n_features), default=None
+            Coefficients to start from (scikit-learn SGD's spelling); a model
+            with one output also takes shape (n_features,). None: zero.
+        intercept_init : array-like of shape (n_outputs,), default=None
+            Intercept(s) to start from. None: the intercept that is optimal
+            for the starting coefficients when those are zero, see the user
+            guide (for given ``coef_init``, still that of zero coefficients).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set of your own (scikit-learn's
+            ``HistGradientBoosting*`` spelling): after every iteration or epoch
+            the data term of the objective on it (the weighted mean loss,
+            without the penalty) goes into ``history_["validation_loss"]`` and
+            the estimator's ``score`` on it into ``history_["validation_score"]``.
+            With ``early_stopping=True`` it is the set early stopping watches,
+            instead of a held-out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val`` (class weights are applied to them too).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        val = None if X_val is None and y_val is None else (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, init=self._init(coef_init, intercept_init), val=val)
 
     @available_if(GDLinearModel._check_partial_fit)
     @fit_context(prefer_skip_nested_validation=True)
@@ -142,6 +173,21 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
             raise ValueError(
                 f"class_weight={self.class_weight!r} needs the whole data set and is "
                 "not supported by partial_fit; pass a dict of class weights."
+            )
+        if self.class_weight is not None:
+            with _label_checks(y):
+                sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        return np.searchsorted(self.classes_, y), sample_weight
+
+    def _encode_validation_targets(self, y, sample_weight):
+        """Validation labels as class indices, all from ``classes_``; class weights applied."""
+        with _label_checks(y, self.classes_):
+            check_classification_targets(y)
+            unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y_val holds labels {unknown.tolist()!r} that are not in the training "
+                f"classes {self.classes_.tolist()!r}."
             )
         if self.class_weight is not None:
             with _label_checks(y):

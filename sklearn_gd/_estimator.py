@@ -18,20 +18,22 @@ from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._inputs import inputs_for
+from ._inputs import TrainingData, inputs_for, normalised_weights
 from ._penalty import ElasticNetPenalty
 from ._trainer import RunSettings, train
 from ._training import (
     CallbackBridge,
     CallbackSupportMixin,
     ValidationMonitor,
+    ValidationRecorder,
     combine,
     fitted_copy,
 )
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .solvers import SOLVERS, Solver, resolve_solver, solver_names, solvers_with
+from .solvers._first_order import FirstOrderSolver
 
 
 def _quoted(names):
@@ -54,10 +56,14 @@ _SHARED_DOC_TEMPLATE = """
         Whether to fit an (unpenalised) intercept.
     max_iter : int >= 1, default=1000
         Maximum iterations (full-batch solvers) or epochs (mini-batch solvers).
-    tol : float >= 0, default=1e-4
+    tol : float >= 0 or None, default=1e-4
         Tolerance of the solver's stopping criterion: the largest entry of the
         gradient (or gradient mapping) for the full-batch solvers, the epoch's
-        objective improvement for the mini-batch solvers.
+        objective improvement for the mini-batch solvers. ``None`` (scikit-learn
+        SGD's spelling) means no tolerance stop: mini-batch runs go
+        ``max_iter`` epochs without plateau reductions of the learning rate,
+        full-batch runs use ``tol=0`` (they stop at ``max_iter`` or an exact
+        stationary point); reaching ``max_iter`` then gives no ConvergenceWarning.
     learning_rate : "auto" or float > 0, default="auto"
         Step size of the solvers that take one ({learning_rate_names}; for
         ``ista`` the initial step of its backtracking). ``"auto"`` is ``1 / L``
@@ -78,8 +84,9 @@ _SHARED_DOC_TEMPLATE = """
         others. Ignored by the full-batch solvers.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified for
-        the classifiers), score the model on it (``score``: R^2 or accuracy)
-        after every iteration or epoch, stop once it has not improved by ``tol``
+        the classifiers; or use ``fit``'s ``X_val``, ``y_val`` when given),
+        score the model on it (``score``: R^2 or accuracy) after every
+        iteration or epoch, stop once it has not improved by ``tol``
         for ``n_iter_no_change`` of them, and keep the best coefficients. Works
         with every solver. Not used by ``partial_fit``.
     validation_fraction : float in (0, 1), default=0.1
@@ -102,6 +109,17 @@ _SHARED_DOC_TEMPLATE = """
         and the optimiser's buffers (momentum, Adam's moments) begin anew, so a
         warm refit can move as far as a cold one. ``partial_fit`` is the way to
         continue a run: it resumes all of that from its previous call.
+    average : bool or int, default=False
+        Averaged iterates (scikit-learn's ``SGDClassifier(average=...)``) for
+        {first_order_names}: ``True`` reports the running mean of the
+        iterates of the run (one per update) as ``coef_`` / ``intercept_``; an
+        int ``n`` starts that mean once ``n`` rows have been stepped from.
+        ``partial_fit`` reports the mean and goes on from the last iterate.
+        Ignored by the other solvers.
+    record_batches : bool, default=False
+        Record the objective of every mini-batch at the iterate it was
+        stepped from, in ``history_["batch_objective"]`` (one entry per
+        update; {first_order_names}).
 """
 _HISTORY_DOC = """    n_iter_ : int
         Iterations (full-batch solvers) or epochs (mini-batch solvers) run;
@@ -114,16 +132,20 @@ _HISTORY_DOC = """    n_iter_ : int
         ``tol``: largest entry of the gradient or gradient mapping, or the
         epoch's objective change), ``"learning_rate"`` (the step size; NaN for
         ``lbfgs`` and ``newton``), ``"time"`` (seconds since the start of the
-        fit, callbacks excluded) and, with early stopping, ``"validation_score"``.
+        fit, callbacks excluded); with a validation set (``fit(..., X_val=,
+        y_val=)`` or ``early_stopping=True``) ``"validation_loss"`` (the data
+        term, weighted mean loss without penalty, on it) and
+        ``"validation_score"``; with ``record_batches=True``
+        ``"batch_objective"`` (one entry per mini-batch update).
         ``partial_fit`` appends to it.
     loss_curve_ : list of float
         ``history_["objective"]`` as a list (as in ``MLPClassifier``).
     validation_scores_ : ndarray of shape (`n_iter_`,) or None
-        The score on the held-out data after each iteration or epoch with
-        ``early_stopping=True``, else None.
+        The score on the validation data (held out by ``early_stopping=True``,
+        or ``X_val``) after each iteration or epoch, else None.
     best_validation_score_ : float or None
-        The best of ``validation_scores_``, whose coefficients are kept; None
-        without early stopping.
+        The best of ``validation_scores_`` (whose coefficients are kept with
+        early stopping); None without validation data.
 """
 
 _SHARED_DOC = _SHARED_DOC_TEMPLATE.format(
@@ -133,6 +155,7 @@ _SHARED_DOC = _SHARED_DOC_TEMPLATE.format(
     schedule_names=_quoted(solvers_with("uses_schedule")),
     schedule_options=_quoted(SCHEDULES),
     stochastic_names=_quoted(solvers_with("stochastic")),
+    first_order_names=_quoted(solver_names(lambda cls: issubclass(cls, FirstOrderSolver))),
     minibatch_names=_quoted(solver_names(lambda cls: not getattr(cls, "full_batch_default", True))),
 )
 
@@ -155,6 +178,8 @@ PARAMETERS = {
     "random_state": None,
     "verbose": 0,
     "warm_start": False,
+    "average": False,
+    "record_batches": False,
 }
 
 
@@ -188,6 +213,22 @@ def init_taking(parameters):
     return __init__
 
 
+def weighted_column_means(Y, sample_weight):
+    """``sum_i s_i Y_i / sum_i s_i``, the weighted mean of each column of ``Y``.
+
+    One pass over ``Y`` whatever it is (NumPy array, sparse-free dask array).
+    """
+    total = (Y * sample_weight[:, None]).sum(axis=0) / sample_weight.sum()
+    if hasattr(total, "compute"):
+        total = total.compute()
+    return np.asarray(total, dtype=np.float64)
+
+
+def bounded_frequencies(means):
+    """Class frequencies kept inside ``[1e-8, 1 - 1e-8]`` (a class absent from a block)."""
+    return np.clip(means, 1e-8, 1.0 - 1e-8)
+
+
 def predicts_rows(method):
     """A prediction method that takes any array its estimator's inputs accept.
 
@@ -214,7 +255,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "schedule": [None, StrOptions(set(SCHEDULES)), Schedule, callable],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -224,9 +265,37 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
+        "record_batches": ["boolean"],
     }
 
     __init__ = init_taking(PARAMETERS)
+
+    def set_params(self, **params):
+        """Set parameters; ``solver__<param>`` works with a solver given by name.
+
+        A name stands for that solver with its defaults, so a nested parameter
+        of a named solver (``GDLogisticRegression(solver="adam")
+        .set_params(solver__beta_1=0.5)``, or ``solver__beta_1`` in a
+        ``GridSearchCV`` grid) first replaces the name by the solver object it
+        stands for (``Adam()``), then sets the parameter on that object:
+        afterwards ``solver`` is ``Adam(beta_1=0.5)``. The same holds for a
+        schedule given by name and ``schedule__<param>``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, nested ones as ``<component>__<param>``.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        for name, resolve in (("solver", resolve_solver), ("schedule", make_schedule)):
+            value = params.get(name, getattr(self, name))
+            if isinstance(value, str) and any(key.startswith(name + "__") for key in params):
+                params[name] = resolve(value)
+        return super().set_params(**params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -246,7 +315,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if (name.endswith("_") and not name.startswith("__")) or name == "_solver_state"
         }
 
-    def _fit(self, X, y, sample_weight, *, partial=False, classes=None):
+    def _fit(self, X, y, sample_weight, *, partial=False, classes=None, init=None, val=None):
         """What ``fit`` and ``partial_fit`` share: validate, encode, solve, store.
 
         Never leaves a half-updated model: validation sets ``n_features_in_``
@@ -257,7 +326,9 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         """
         previous = self._fitted_state() if partial else {}
         try:
-            return self._fit_unguarded(X, y, sample_weight, partial=partial, classes=classes)
+            return self._fit_unguarded(
+                X, y, sample_weight, partial=partial, classes=classes, init=init, val=val
+            )
         except BaseException:
             for name in self._fitted_state():
                 delattr(self, name)
@@ -265,19 +336,20 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 setattr(self, name, value)
             raise
 
-    def _fit_unguarded(self, X, y, sample_weight, *, partial, classes):
+    def _fit_unguarded(self, X, y, sample_weight, *, partial, classes, init=None, val=None):
         data = inputs_for(X, y).prepare(self, X, y, sample_weight, partial=partial, classes=classes)
         solver = resolve_solver(self.solver)
         solver._validate_params()
         random_state = check_random_state(self.random_state)
-        validation = None
-        if self.early_stopping and not partial:
-            if not solver.reports_iterates:
-                raise ValueError(
-                    f"early_stopping=True needs a solver that reports its iterates; "
-                    f"solver={solver.name!r} does not. Use one of: "
-                    f"{', '.join(solvers_with('reports_iterates'))}."
-                )
+        validation = None if val is None else self._validation_data(*val)
+        watched = (self.early_stopping and not partial) or validation is not None
+        if watched and not solver.reports_iterates:
+            raise ValueError(
+                f"early_stopping=True and X_val need a solver that reports its iterates; "
+                f"solver={solver.name!r} does not. Use one of: "
+                f"{', '.join(solvers_with('reports_iterates'))}."
+            )
+        if self.early_stopping and not partial and validation is None:
             data, validation = data.split(
                 self.validation_fraction, is_classifier(self), random_state
             )
@@ -289,7 +361,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         def attributes(theta):
             return self._coef_attributes(objective.coef_matrix(theta).astype(dtype), d)
 
-        monitor = None
+        monitor = recorder = None
         if validation is not None:
 
             def validation_score(theta):
@@ -298,21 +370,30 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                     validation.X, validation.y, sample_weight=validation.sample_weight
                 )
 
-            monitor = ValidationMonitor(validation_score, self.n_iter_no_change, self.tol)
+            data_term = validation.objective(
+                self._loss(), ElasticNetPenalty(0.0, 0.0), self.fit_intercept
+            )
+            recorder = ValidationRecorder(data_term, validation_score)
+        if recorder is not None and self.early_stopping and not partial:
+            tol = -np.inf if self.tol is None else self.tol
+            monitor = ValidationMonitor(
+                lambda theta: recorder.last_score, self.n_iter_no_change, tol
+            )
         bridge = None
         if CallbackBridge.wanted(self):
             max_iter = 1 if partial else self.max_iter
             bridge = CallbackBridge(self, max_iter, data.X, data.y, data.sample_weight, attributes)
-        theta0, state = self._starting_point(objective, partial)
+        theta0, state = self._starting_point(objective, partial, data, init)
         record = train(
             solver,
             objective,
             theta0,
-            self._run_settings(random_state),
+            self._run_settings(random_state, solver, objective.n_samples),
             partial=partial,
             state=state,
             monitor=monitor,
-            callback=combine([monitor, bridge]),
+            recorder=recorder,
+            callback=combine([recorder, monitor, bridge]),
         )
         if not np.all(np.isfinite(record.coef)):
             raise ValueError(
@@ -322,7 +403,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         if bridge is not None:
             bridge.close(attributes(record.coef))
         result = record.result
-        if not result.converged and not partial:
+        if not result.converged and not partial and not self._max_iter_asked_for(result):
             warnings.warn(
                 f"solver={solver.name!r} did not converge ({result.message}; "
                 f"max_iter={self.max_iter}): "
@@ -338,26 +419,58 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             setattr(self, name, value)
         return self
 
-    def _run_settings(self, random_state):
+    def _max_iter_asked_for(self, result):
+        """With ``tol=None`` a run that reached ``max_iter`` did what was asked (no warning)."""
+        return self.tol is None and result.n_iter >= self.max_iter and "max_iter" in result.message
+
+    def _tolerance(self, solver, n_samples):
+        """The ``tol`` a run gets: ``tol=None`` means no tolerance stop.
+
+        Mini-batch runs get ``-inf``: no epoch ever counts as a plateau, so they
+        run ``max_iter`` epochs without learning-rate reductions, as
+        scikit-learn's SGD estimators do with ``tol=None``. Full-batch runs get
+        ``tol=0``: they stop only at ``max_iter`` or at an exact stationary point.
+        """
+        if self.tol is not None:
+            return self.tol
+        batch_size_for = getattr(solver, "batch_size_for", None)
+        if batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples:
+            return -np.inf
+        return 0.0
+
+    def _run_settings(self, random_state, solver, n_samples):
         schedule = None if self.schedule is None else make_schedule(self.schedule, self.max_iter)
         return RunSettings(
             max_iter=self.max_iter,
-            tol=self.tol,
+            tol=self._tolerance(solver, n_samples),
             learning_rate=self.learning_rate,
             batch_size=self.batch_size,
             schedule=schedule,
             n_iter_no_change=self.n_iter_no_change,
             random_state=random_state,
             verbose=self.verbose,
+            average=self.average,
+            record_batches=self.record_batches,
         )
 
-    def _starting_point(self, objective, partial):
+    def _starting_point(self, objective, partial, data, init=None):
         """``(theta0, solver_state)`` for this run.
 
         ``partial_fit`` continues the previous coefficients and the solver's
         state; a warm ``fit`` starts from the previous coefficients with a new
-        run; otherwise the run starts from zero.
+        run. Otherwise the run starts from zero coefficients and the intercept
+        that is optimal for them (:meth:`_null_intercept`: the weighted mean
+        of ``y`` for least squares, the log-odds or log-frequencies of the
+        weighted classes for the classifiers), so that no solver spends its
+        first iterations, or its learning rate, on moving the intercept to
+        where the targets are.
         """
+
+        def null_intercept():
+            return self._null_intercept(weighted_column_means(data.Y, data.sample_weight))
+
+        if init is not None:
+            return self._given_start(objective, *init, null_intercept), None
         if (partial or self.warm_start) and hasattr(self, "coef_"):
             C = np.atleast_2d(self.coef_).T
             if self.fit_intercept:
@@ -365,7 +478,56 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if C.shape == objective.shape:
                 state = getattr(self, "_solver_state", None) if partial else None
                 return C.astype(np.float64).ravel(), state
-        return np.zeros(objective.n_coef), None
+        C = np.zeros(objective.shape)
+        if self.fit_intercept:
+            C[-1] = null_intercept()
+        return C.ravel(), None
+
+    @staticmethod
+    def _init(coef_init, intercept_init):
+        """``fit``'s chosen starting point, or None for the default one."""
+        if coef_init is None and intercept_init is None:
+            return None
+        return coef_init, intercept_init
+
+    def _given_start(self, objective, coef_init, intercept_init, null_intercept):
+        """The starting point of ``fit(..., coef_init=, intercept_init=)``.
+
+        Either may be None: the coefficients then start at zero, the intercept
+        at ``null_intercept()``, the one optimal for zero coefficients.
+        """
+        n_dof, k = objective.shape
+        d = n_dof - self.fit_intercept
+        C = np.zeros((n_dof, k))
+        if coef_init is not None:
+            coef = np.asarray(coef_init, dtype=np.float64)
+            if coef.size != d * k:
+                raise ValueError(
+                    f"coef_init has shape {coef.shape}; this model has {k} row(s) of "
+                    f"{d} coefficients: pass an array of shape ({k}, {d})"
+                    + (f" or ({d},)." if k == 1 else ".")
+                )
+            C[:d] = coef.reshape(k, d).T
+        if self.fit_intercept:
+            if intercept_init is None:
+                C[d] = null_intercept()
+            else:
+                intercept = np.asarray(intercept_init, dtype=np.float64)
+                if intercept.size != k:
+                    raise ValueError(
+                        f"intercept_init has shape {intercept.shape}; this model has {k} "
+                        f"intercept(s)."
+                    )
+                C[d] = intercept.ravel()
+        return C.ravel()
+
+    def _null_intercept(self, means):
+        """The intercept minimising the data term at zero coefficients.
+
+        ``means`` are the weighted means of the columns of the target matrix;
+        for least squares the optimal intercept is those means themselves.
+        """
+        return means
 
     def _record_history(self, record, monitor, partial):
         """Set ``history_``, ``loss_curve_``, ``n_iter_`` and the validation scores."""
@@ -378,12 +540,44 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         self.history_ = history
         self.loss_curve_ = history["objective"].tolist()
         self.n_iter_ = max(int(history["objective"].shape[0]), 1)
-        if monitor is not None:
+        if "validation_score" in history:
             self.validation_scores_ = history["validation_score"]
-            self.best_validation_score_ = monitor.best_score
+            self.best_validation_score_ = (
+                monitor.best_score
+                if monitor is not None
+                else float(np.max(history["validation_score"]))
+            )
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
+
+    def _validation_data(self, X_val, y_val, sample_weight_val):
+        """The user's validation set (``fit``'s ``X_val``...) as :class:`TrainingData`."""
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be given together.")
+        classifier = is_classifier(self)
+        X_val, y_val = validate_data(
+            self,
+            X_val,
+            y_val,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            y_numeric=not classifier,
+            multi_output=not classifier,
+        )
+        weights = _check_sample_weight(
+            sample_weight_val, X_val, dtype=np.float64, ensure_non_negative=True
+        )
+        targets, weights = self._encode_validation_targets(y_val, weights)
+        Y = self._target_matrix(targets, X_val.dtype)
+        return TrainingData(X_val, y_val, Y, normalised_weights(weights))
+
+    def _encode_validation_targets(self, y, sample_weight):
+        """The validation targets as the loss sees them (classifiers override)."""
+        if y.dtype.kind in "USO":
+            y = y.astype(np.float64)
+        return y, sample_weight
 
     def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
         """The targets the loss sees and the sample weights (classifiers override)."""

@@ -127,6 +127,7 @@ class ArrayInputs:
             accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             y_numeric=not is_classifier(estimator),
+            multi_output=not is_classifier(estimator),
         )
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True

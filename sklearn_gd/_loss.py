@@ -92,7 +92,9 @@ class SquaredLoss:
 
     def hessian_blocks(self, Y, Z):
         """Per-sample Hessian entries: ``{(a, b): h_ab}`` for ``a <= b``, each (n_samples,)."""
-        return {(0, 0): np.ones(Z.shape[0], dtype=Z.dtype)}
+        # The identity: one diagonal block per output (several targets), none across.
+        ones = np.ones(Z.shape[0], dtype=Z.dtype)
+        return {(a, a): ones for a in range(Z.shape[1])}
 
     def n_hessian_blocks(self, n_outputs):
         """How many entries :meth:`hessian_blocks` returns for ``n_outputs``."""

@@ -24,6 +24,8 @@ class RunSettings:
     n_iter_no_change: int
     random_state: object
     verbose: int
+    average: object = False
+    record_batches: bool = False
 
 
 @dataclass
@@ -46,7 +48,7 @@ class RunRecord:
 
 
 def train(solver, objective, theta0, settings, *, partial=False, state=None, monitor=None,
-          callback=None):  # fmt: skip
+          recorder=None, callback=None):  # fmt: skip
     """Run ``solver`` on ``objective`` from ``theta0``.
 
     Parameters
@@ -61,6 +63,9 @@ def train(solver, objective, theta0, settings, *, partial=False, state=None, mon
         The state of the previous ``partial_fit`` call.
     monitor : ValidationMonitor or None
         Early stopping: its best iterate replaces the last one.
+    recorder : ValidationRecorder or None
+        Validation data term and score per iteration (``"validation_loss"``,
+        ``"validation_score"`` in the history).
     callback : callable or None
         ``callback(theta) -> stop`` after each iteration or epoch (the monitor
         included).
@@ -78,6 +83,8 @@ def train(solver, objective, theta0, settings, *, partial=False, state=None, mon
         random_state=settings.random_state,
         verbose=settings.verbose,
         initial_state=state,
+        average=settings.average,
+        record_batches=settings.record_batches,
     )
     if partial:
         result = solver.partial_minimize(objective, theta0, **common)
@@ -87,8 +94,10 @@ def train(solver, objective, theta0, settings, *, partial=False, state=None, mon
         )
     coef = result.coef
     history = {key: np.asarray(value, dtype=np.float64) for key, value in result.history.items()}
+    if recorder is not None:
+        history["validation_loss"] = np.asarray(recorder.losses, dtype=np.float64)
+        history["validation_score"] = np.asarray(recorder.scores, dtype=np.float64)
     if monitor is not None:
-        history["validation_score"] = np.asarray(monitor.scores, dtype=np.float64)
         if monitor.best_theta is not None:
             coef = monitor.best_theta
     return RunRecord(coef, result, history)

@@ -86,11 +86,43 @@ class ValidationMonitor:
     def __call__(self, theta):
         score = float(self.scorer(theta))
         self.scores.append(score)
+        return self.observe(score, theta)
+
+    def observe(self, score, theta):
+        """The stopping rule on a ``score`` already computed for ``theta``."""
         self._stalled = self._stalled + 1 if score < self.best_score + self.tol else 0
         if score > self.best_score:
             self.best_score = score
             self.best_theta = np.array(theta, copy=True)
         return self._stalled >= self.n_iter_no_change
+
+
+class ValidationRecorder:
+    """Record, after each iteration or epoch, the data term and the score on validation data.
+
+    Parameters
+    ----------
+    objective : Objective
+        The objective of the validation data without penalty: its value is
+        the data term ``(1 / S_val) sum_i s_i loss(y_i, z_i)``.
+    scorer : callable
+        ``scorer(theta) -> float``, the estimator's ``score`` on the validation data.
+    """
+
+    def __init__(self, objective, scorer):
+        self.objective = objective
+        self.scorer = scorer
+        self.losses = []
+        self.scores = []
+
+    @property
+    def last_score(self):
+        return self.scores[-1]
+
+    def __call__(self, theta):
+        self.losses.append(float(self.objective.value(theta)))
+        self.scores.append(float(self.scorer(theta)))
+        return False
 
 
 class CallbackBridge:

@@ -1,5 +1,6 @@
 """Estimator layer: :class:`GDLinearRegression`, least squares by the solver you name."""
 
+import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils._available_if import available_if
 
@@ -38,10 +39,12 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         + """
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,)
-        Weights ``w``.
-    intercept_ : float
-        Intercept ``b`` (0.0 when ``fit_intercept=False``).
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Weights ``w``; one row per target when ``y`` was 2-D (of shape
+        (n_samples, 1) too, as in scikit-learn).
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercept ``b`` (0.0 when ``fit_intercept=False``); an array when ``y``
+        was 2-D.
 """
         + _HISTORY_DOC
         + """    n_features_in_ : int
@@ -61,24 +64,56 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     )
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        coef_init=None,
+        intercept_init=None,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 stays float32.
-        y : array-like of shape (n_samples,)
-            Targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets; numeric strings are read as numbers. A 2-D ``y`` fits
+            one model per column (the objective sums their squared losses).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; an integer weight equals repeating the row.
+        coef_init : array-like of shape (n_outputs, n_features), default=None
+            Coefficients to start from (scikit-learn SGD's spelling); a model
+            with one output also takes shape (n_features,). None: zero.
+        intercept_init : array-like of shape (n_outputs,), default=None
+            Intercept(s) to start from. None: the intercept that is optimal
+            for the starting coefficients when those are zero, see the user
+            guide (for given ``coef_init``, still that of zero coefficients).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set of your own (scikit-learn's
+            ``HistGradientBoosting*`` spelling): after every iteration or epoch
+            the data term of the objective on it (the weighted mean loss,
+            without the penalty) goes into ``history_["validation_loss"]`` and
+            the estimator's ``score`` on it into ``history_["validation_score"]``.
+            With ``early_stopping=True`` it is the set early stopping watches,
+            instead of a held-out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val`` (class weights are applied to them too).
 
         Returns
         -------
         self : GDLinearRegression
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        val = None if X_val is None and y_val is None else (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, init=self._init(coef_init, intercept_init), val=val)
 
     @available_if(GDLinearModel._check_partial_fit)
     @fit_context(prefer_skip_nested_validation=True)
@@ -97,8 +132,9 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A block of training data; later calls must have the same features.
-        y : array-like of shape (n_samples,)
-            Targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets; numeric strings are read as numbers. A 2-D ``y`` fits
+            one model per column (the objective sums their squared losses).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
 
@@ -112,11 +148,37 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     def _loss(self):
         return SquaredLoss()
 
+    def _encode_targets(self, y, sample_weight, *, partial=False, classes=None):
+        """Targets as floats: numeric strings are numbers, as in ``LinearRegression``."""
+        if y.dtype.kind in "USO":
+            y = y.astype(np.float64)  # letters: "could not convert string to float"
+            if not np.all(np.isfinite(y)):
+                raise ValueError("y must be finite; it contains NaN or infinity.")
+        if partial and hasattr(self, "coef_") and (y.ndim == 2) != self._multi_output_:
+            raise ValueError(
+                f"y has {y.ndim} dimension(s); the previous calls to partial_fit had "
+                f"{2 if self._multi_output_ else 1}."
+            )
+        self._multi_output_ = y.ndim == 2
+        return y, sample_weight
+
+    def _target_matrix(self, targets, dtype):
+        """One column per target: ``y`` of shape (n_samples, n_targets) is fitted as is."""
+        if targets.ndim == 2:
+            return targets.astype(dtype, copy=False)
+        return super()._target_matrix(targets, dtype)
+
     def _coef_attributes(self, C, d):
         attributes = super()._coef_attributes(C, d)
-        attributes["coef_"] = attributes["coef_"].ravel()
-        attributes["intercept_"] = attributes["intercept_"][0]
+        if not getattr(self, "_multi_output_", False):
+            attributes["coef_"] = attributes["coef_"].ravel()
+            attributes["intercept_"] = attributes["intercept_"][0]
         return attributes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     @predicts_rows
     def predict(self, X):
@@ -129,7 +191,8 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
 
         Returns
         -------
-        ndarray of shape (n_samples,)
-            Predicted values.
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted values; 2-D when ``y`` was 2-D.
         """
-        return self._linear_predictor(X)
+        Z = self._linear_predictor(X)
+        return Z.reshape(Z.shape[0], -1) if getattr(self, "_multi_output_", False) else Z

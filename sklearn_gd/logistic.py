@@ -1,11 +1,11 @@
 """Estimator layer: :class:`GDLogisticRegression`, sigmoid models, one-vs-rest."""
 
 import numpy as np
-from scipy.special import log_expit, logsumexp
+from scipy.special import log_expit, logit, logsumexp
 from sklearn.utils import _safe_indexing
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _HISTORY_DOC, _SHARED_DOC, predicts_rows
+from ._estimator import _HISTORY_DOC, _SHARED_DOC, bounded_frequencies, predicts_rows
 from ._loss import LogisticLoss
 
 
@@ -63,6 +63,10 @@ class GDLogisticRegression(GDLinearClassifier):
 
     def _loss(self):
         return LogisticLoss()
+
+    def _null_intercept(self, means):
+        """Each output's log-odds ``log(p / (1 - p))`` of its weighted class prior ``p``."""
+        return logit(bounded_frequencies(means))
 
     @predicts_rows
     def predict_log_proba(self, X):

@@ -28,6 +28,8 @@ _Y_LABELS = {
     "optimality": "optimality measure",
     "learning_rate": "learning rate",
     "validation_score": "validation score",
+    "validation_loss": "validation loss",
+    "batch_objective": "mini-batch objective",
 }
 _X_LABELS = {"iteration": "iteration / epoch", "time": "time (s)"}
 
@@ -139,9 +141,15 @@ class LossCurveDisplay:
         x : {"iteration", "time"}, default="iteration"
             The horizontal axis: iteration (epoch) number from 1, or elapsed
             seconds since the start of the fit.
-        y : {"objective", "optimality", "learning_rate", "validation_score"}, \
-default="objective"
-            Which entry of the history to plot.
+        y : str or list of str, default="objective"
+            The entry (or entries, one curve each) of the history to plot:
+            ``"objective"``, ``"optimality"``, ``"learning_rate"``,
+            ``"validation_score"``, ``"validation_loss"`` (both recorded with
+            ``fit(..., X_val=, y_val=)`` or ``early_stopping=True``) or
+            ``"batch_objective"`` (``record_batches=True``).
+            ``y=["objective", "validation_loss"]`` draws training and
+            validation loss on one plot (the training objective includes the
+            penalty; it is the training loss itself for ``alpha=0``).
         log_scale : bool, default=False
             Use a logarithmic vertical axis.
         optimum : float, default=None
@@ -159,15 +167,27 @@ default="objective"
 
         if x not in _X_LABELS:
             raise ValueError(f"x must be one of {sorted(_X_LABELS)}; got {x!r}.")
-        if y not in _Y_LABELS:
-            raise ValueError(f"y must be one of {sorted(_Y_LABELS)}; got {y!r}.")
+        keys = [y] if isinstance(y, str) else list(y)
+        for key in keys:
+            if key not in _Y_LABELS:
+                raise ValueError(f"y must be one of {sorted(_Y_LABELS)}; got {key!r}.")
         if ax is None:
             _, ax = plt.subplots()
         self.lines_ = []
-        for history, label in zip(self.histories, self.labels, strict=True):
-            if y not in history:
-                raise ValueError(f"The history of {label!r} has no {y!r} entry.")
-            values = np.asarray(history[y], dtype=float)
+        curves = [
+            (history, key, label if len(keys) == 1 else f"{label} ({_Y_LABELS[key]})")
+            for history, label in zip(self.histories, self.labels, strict=True)
+            for key in keys
+        ]
+        for history, key, label in curves:
+            if key not in history:
+                hint = (
+                    " Fit with X_val=, y_val= (or early_stopping=True) to record it."
+                    if key.startswith("validation")
+                    else ""
+                )
+                raise ValueError(f"The history of {label!r} has no {key!r} entry.{hint}")
+            values = np.asarray(history[key], dtype=float)
             if optimum is not None:
                 values = values - optimum
             if log_scale:
@@ -181,7 +201,7 @@ default="objective"
         if log_scale:
             ax.set_yscale("log")
         ax.set_xlabel(_X_LABELS[x])
-        name = _Y_LABELS[y]
+        name = " / ".join(_Y_LABELS[key] for key in keys)
         ax.set_ylabel(f"{name} - optimum" if optimum is not None else name)
         ax.legend()
         self.ax_ = ax
@@ -213,9 +233,15 @@ default="objective"
             ``ax_`` to overlay).
         x : {"iteration", "time"}, default="iteration"
             Against iteration (epoch) number or elapsed time.
-        y : {"objective", "optimality", "learning_rate", "validation_score"}, \
-default="objective"
-            Which entry of ``history_`` to plot.
+        y : str or list of str, default="objective"
+            The entry (or entries, one curve each) of the history to plot:
+            ``"objective"``, ``"optimality"``, ``"learning_rate"``,
+            ``"validation_score"``, ``"validation_loss"`` (both recorded with
+            ``fit(..., X_val=, y_val=)`` or ``early_stopping=True``) or
+            ``"batch_objective"`` (``record_batches=True``).
+            ``y=["objective", "validation_loss"]`` draws training and
+            validation loss on one plot (the training objective includes the
+            penalty; it is the training loss itself for ``alpha=0``).
         log_scale : bool, default=False
             Use a logarithmic vertical axis.
         optimum : float, default=None

@@ -50,6 +50,7 @@ __all__ = [
     "FunctionSchedule",
     "InverseScaling",
     "LinearWarmup",
+    "PerUpdate",
     "SCHEDULES",
     "Schedule",
     "StepDecay",
@@ -65,6 +66,8 @@ class Schedule(BaseEstimator):
     """
 
     _parameter_constraints: dict = {}
+    #: Whether ``step`` counts mini-batch updates (:class:`PerUpdate`) rather than epochs.
+    per_update = False
 
     def rate(self, step, eta0):
         """The learning rate at step ``step`` (from 0) given the initial rate ``eta0``.
@@ -319,6 +322,38 @@ class FunctionSchedule(Schedule):
 
 
 #: Schedules by name; ``schedule="<name>"`` means ``SCHEDULES[name]()``.
+class PerUpdate(Schedule):
+    r"""Another schedule advanced at every update instead of every epoch.
+
+    The rate of the ``t``-th mini-batch update of a run (from 0, counted
+    across epochs) is ``schedule.rate(t, eta0)``: e.g.
+    ``PerUpdate(InverseScaling(0.5))`` is the textbook SGD rate
+    :math:`\eta_t = \eta_0 / \sqrt{t + 1}` per mini-batch. With full
+    batches an update is an iteration, so it is the wrapped schedule itself.
+    Plateau reactions are those of the wrapped schedule.
+
+    Parameters
+    ----------
+    schedule : Schedule or str, default="invscaling"
+        The schedule to advance per update (searchable as ``schedule__schedule__<param>``).
+    """
+
+    _parameter_constraints = {"schedule": [Schedule, str]}
+    per_update = True
+
+    def __init__(self, schedule="invscaling"):
+        self.schedule = schedule
+
+    def _inner(self):
+        return _by_name(self.schedule) if isinstance(self.schedule, str) else self.schedule
+
+    def rate(self, step, eta0):
+        return self._inner().rate(step, eta0)
+
+    def on_plateau(self, scale):
+        return self._inner().on_plateau(scale)
+
+
 SCHEDULES = {
     "constant": Constant,
     "invscaling": InverseScaling,

@@ -4,7 +4,7 @@ import numpy as np
 from scipy.special import log_expit, log_softmax
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _HISTORY_DOC, _SHARED_DOC, predicts_rows
+from ._estimator import _HISTORY_DOC, _SHARED_DOC, bounded_frequencies, predicts_rows
 from ._loss import MultinomialLoss
 
 
@@ -59,6 +59,11 @@ class GDSoftmaxClassifier(GDLinearClassifier):
 
     def _loss(self):
         return MultinomialLoss()
+
+    def _null_intercept(self, means):
+        """The log class frequencies, centred (the representative :attr:`intercept_` reports)."""
+        log_p = np.log(bounded_frequencies(means))
+        return log_p - log_p.mean()
 
     def _coef_attributes(self, C, d):
         # Adding one vector to every class's coefficients leaves the

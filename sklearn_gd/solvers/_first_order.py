@@ -25,7 +25,11 @@ Stopping rule
       (proximal) gradient mapping at the current iterate, taken with the step
       ``eta0`` so that it does not depend on the schedule, is at most ``tol``;
     * mini-batches: a *plateau* is ``n_iter_no_change`` epochs in a row whose
-      mean objective fails to improve on the best by more than ``tol``. The
+      mean objective fails to improve on the best by more than ``tol``. With
+      one batch per epoch (a stochastic rule on at most ``batch_size`` rows)
+      an epoch whose objective is below the previous one's does not count:
+      the run is deterministic, so slow progress is not noise, and cutting
+      its rate would only slow it further. The
       schedule reacts to it (``Adaptive`` divides the rate by 5) or, if it does
       not (any more), the run stops. With full batches a plateau only feeds
       the schedule.
@@ -73,6 +77,27 @@ class FirstOrderState:
         the start of training and at zero coefficients.
     above : int
         Epochs in a row far above ``reference`` (see :class:`IterationLog`).
+    seen : int
+        Rows stepped from so far (what ``average=n`` counts).
+    updates : int
+        Updates (mini-batch steps) so far: the position of a per-update schedule.
+    last : float
+        The previous epoch's objective (a one-batch run still going down is
+        not on a plateau).
+    average_start : int or None
+        The user's averaging (``average``): from this many rows on, the run's
+        result is the running mean of the iterates, as in scikit-learn's
+        averaged SGD. None: off.
+    average, n_average : ndarray or None, int
+        That running mean and how many iterates it holds.
+    raw : ndarray or None
+        With the user's averaging, the last iterate itself, from which the
+        next ``partial_fit`` call goes on (its ``coef_`` is the mean).
+    tail, n_tail : ndarray or None, int
+        The mean of the iterates since the last plateau reduction of the
+        learning rate (mini-batch runs): what ``fit`` returns instead of the
+        last iterate when its objective is lower (Polyak-Ruppert averaging of
+        the final phase, which removes most of the mini-batch noise).
     """
 
     solver: str
@@ -84,6 +109,15 @@ class FirstOrderState:
     stalled: int = 0
     reference: float = np.inf
     above: int = 0
+    seen: int = 0
+    updates: int = 0
+    last: float = np.inf
+    average_start: object = None
+    average: object = None
+    n_average: int = 0
+    raw: object = None
+    tail: object = None
+    n_tail: int = 0
 
 
 class FirstOrderSolver(Solver):
@@ -155,25 +189,40 @@ class FirstOrderSolver(Solver):
         """Factor applied to ``1 / L`` for ``learning_rate="auto"``."""
         return 1.0
 
-    def _learning_rate(self, learning_rate, objective, batch_size, rng):
+    def _learning_rate(self, learning_rate, objective, batch_size, rng, theta):
+        """``eta0``: the ``learning_rate`` given, or the ``"auto"`` one.
+
+        ``"auto"`` is ``factor / L`` with ``L`` the Lipschitz estimate of the
+        (mini-batch) gradient, or, for a rule with a fixed
+        ``auto_learning_rate`` ``a`` (Adam's step is measured in units of the
+        coefficients), ``a * max(1, ||g0|| / L)`` with ``g0`` the gradient at
+        the start: ``||g0|| / L`` is a lower bound on the distance from the
+        start to the minimiser (``||g0|| = ||grad F(theta0) - grad F(theta*)|| <=
+        L ||theta0 - theta*||``), so coefficients far from the start in units of
+        ``a`` (raw regression targets of scale 100) get a rate that can reach
+        them; a problem whose minimiser is near keeps ``a``.
+        """
         if learning_rate != "auto":
             return float(learning_rate)
-        if self.auto_learning_rate is not None:
-            return float(self.auto_learning_rate)
         full_batch = batch_size >= objective.n_samples
+        parts = [objective] if full_batch else objective.sample_batches(3, batch_size, rng)
+        # The steepest of a few random batches bounds what one step meets.
+        lipschitz = max(part.lipschitz() for part in parts)
+        if not 0 < lipschitz < np.inf:
+            lipschitz = None
+        if self.auto_learning_rate is not None:
+            rate = float(self.auto_learning_rate)
+            if lipschitz is None:
+                return rate
+            grad = np.mean([part.smooth_value_and_gradient(theta)[1] for part in parts], axis=0)
+            distance = float(np.linalg.norm(grad)) / lipschitz
+            return rate * max(1.0, distance) if np.isfinite(distance) else rate
         factor = self._auto_step_factor(full_batch)
-        if full_batch:
-            lipschitz = objective.lipschitz()
-        else:
-            # The steepest of a few random batches bounds what one step meets.
-            lipschitz = max(
-                part.lipschitz() for part in objective.sample_batches(3, batch_size, rng)
-            )
-        return factor / lipschitz if 0 < lipschitz < np.inf else factor
+        return factor / lipschitz if lipschitz is not None else factor
 
     def start(self, objective, theta, learning_rate, batch_size, rng):
         """A new :class:`FirstOrderState` for a run from ``theta``."""
-        eta0 = self._learning_rate(learning_rate, objective, batch_size, rng)
+        eta0 = self._learning_rate(learning_rate, objective, batch_size, rng, theta)
         reference = objective.value(theta)
         if np.any(theta):  # a warm start may begin below the null model's objective
             reference = max(reference, objective.value(np.zeros_like(theta)))
@@ -196,10 +245,13 @@ class FirstOrderSolver(Solver):
         verbose=0,
         callback=None,
         initial_state=None,
+        average=False,
+        record_batches=False,
     ):
         run = _Run(
             self, objective, theta0, max_iter, tol, learning_rate, batch_size, schedule,
-            n_iter_no_change, random_state, verbose, callback, initial_state,
+            n_iter_no_change, random_state, verbose, callback, initial_state, average,
+            record_batches,
         )  # fmt: skip
         return run.to_the_end()
 
@@ -217,6 +269,8 @@ class FirstOrderSolver(Solver):
         random_state=None,
         verbose=0,
         initial_state=None,
+        average=False,
+        record_batches=False,
     ):
         """One epoch over ``objective`` from ``theta0``, continuing ``initial_state``.
 
@@ -227,7 +281,8 @@ class FirstOrderSolver(Solver):
         """
         run = _Run(
             self, objective, theta0, 1, tol, learning_rate, batch_size, schedule,
-            n_iter_no_change, random_state, verbose, None, initial_state,
+            n_iter_no_change, random_state, verbose, None, initial_state, average,
+            record_batches,
         )  # fmt: skip
         return run.one_epoch()
 
@@ -247,8 +302,10 @@ class _Run:
 
     def __init__(
         self, solver, objective, theta0, max_iter, tol, learning_rate, batch_size, schedule,
-        n_iter_no_change, random_state, verbose, callback, initial_state,
+        n_iter_no_change, random_state, verbose, callback, initial_state, average=False,
+        record_batches=False,
     ):  # fmt: skip
+        self.batch_values = [] if record_batches else None
         self.solver, self.objective = solver, objective
         self.max_iter, self.tol, self.patience = max_iter, tol, n_iter_no_change
         self.rng = random_state if random_state is not None else np.random.RandomState(0)
@@ -261,6 +318,10 @@ class _Run:
             self.state = initial_state
         else:
             self.state = solver.start(objective, self.theta, learning_rate, self.batch, self.rng)
+            if average is not False and average is not None:
+                self.state.average_start = max(int(average), 1)  # True: from the first row
+        if self.state.raw is not None:
+            self.theta = np.array(self.state.raw)  # partial_fit goes on from the last iterate
         self.lr = self._rate()
         self.log = IterationLog(
             solver.name,
@@ -277,7 +338,8 @@ class _Run:
 
     def _rate(self):
         state = self.state
-        return self.solver._scheduled(self.schedule, state.step, state.eta0, state.lr_scale)
+        step = state.updates if self.schedule.per_update else state.step
+        return self.solver._scheduled(self.schedule, step, state.eta0, state.lr_scale)
 
     # --------------------------------------------------------------- epochs
     def epoch(self):
@@ -304,22 +366,59 @@ class _Run:
                     return True
                 if value < self.best_value:
                     self.best_theta, self.best_value = self.theta, value
+            if self.batch_values is not None:
+                self.batch_values.append(value)
+            if self.schedule.per_update:
+                self.lr = self._rate()
             step, prox_step, state.rule = solver.update(grad, state.rule, self.theta, self.lr, part)
+            state.updates += 1
             self.theta = objective.prox(self.theta - step, prox_step)
             if not np.all(np.isfinite(self.theta)):
                 self.log.fail("the coefficients overflowed to infinity or NaN", self.lr)
+            self._accumulate(part.n_samples)
         if not self.full_batch:
             best = state.best
             self.optimality = abs(best - epoch_value) if np.isfinite(best) else np.inf
         self.epoch_value = epoch_value
         return False
 
+    def _accumulate(self, n_rows):
+        """Add the new iterate to the running means (user's average, final-phase tail)."""
+        state, theta = self.state, self.theta
+        state.seen += n_rows
+        if state.average_start is not None and state.seen >= state.average_start:
+            state.n_average += 1
+            if state.average is None:
+                state.average = theta.copy()
+            else:
+                state.average += (theta - state.average) / state.n_average
+        if state.lr_scale < 1.0 and not self.full_batch:
+            state.n_tail += 1
+            if state.tail is None:
+                state.tail = theta.copy()
+            else:
+                state.tail += (theta - state.tail) / state.n_tail
+
+    def reported(self):
+        """The coefficients the run reports: the user's average if asked, else the iterate."""
+        state = self.state
+        if state.average_start is None or state.average is None:
+            return self.theta
+        state.raw = self.theta
+        return state.average
+
     def plateau(self):
         """Feed the plateau rule with the last epoch; True when the run should stop."""
         state, schedule = self.state, self.schedule
         reacts = schedule.on_plateau(state.lr_scale) is not None
+        # A deterministic (one-batch) run whose objective still falls by a
+        # hundredth of tol per epoch is slow, not on a plateau.
+        descending = self.full_batch and self.epoch_value < state.last - 0.01 * self.tol
+        state.last = self.epoch_value
         if self.epoch_value < state.best - self.tol:
             state.best, state.stalled = self.epoch_value, 0
+        elif descending:
+            pass  # one batch per epoch: a run still going down is slow, not on a plateau
         elif not self.full_batch or self.solver.stochastic or reacts:
             state.stalled += 1
         if state.stalled < self.patience:
@@ -328,6 +427,7 @@ class _Run:
         new_scale = schedule.on_plateau(state.lr_scale)
         if new_scale is not None:
             state.lr_scale, state.best = new_scale, self.epoch_value
+            state.tail, state.n_tail = None, 0  # average the phase at the new rate
             return False
         return not self.full_batch or self.solver.stochastic
 
@@ -343,6 +443,7 @@ class _Run:
         self._record()
         self.state.step += 1
         self.plateau()
+        self.theta = self.reported()
         return self._result(False, "one epoch over the data given (partial_fit)")
 
     def to_the_end(self):
@@ -367,6 +468,7 @@ class _Run:
                 )
                 break
             self.lr = self._rate()
+        self.theta = self.reported()
         if self.solver.minimizes(self.objective):
             if self.full_batch and not converged:
                 converged, message = self._full_batch_end(converged, message)
@@ -407,8 +509,18 @@ class _Run:
         rate) returns the starting coefficients; by more than ``tol`` (the
         change the stopping rule ignores), that is reported as not converged (a
         ConvergenceWarning), not as divergence.
+
+        Before that, the mean of the iterates since the last plateau reduction
+        (``FirstOrderState.tail``) replaces the last iterate when its objective
+        is lower: at a small constant rate the iterates scatter around the
+        minimiser, and their mean is nearer to it than any one of them.
         """
         final_value = self.objective.value(self.theta)
+        tail = self.state.tail
+        if tail is not None and self.state.average_start is None:
+            tail_value = self.objective.value(tail)
+            if tail_value < final_value:
+                self.theta, final_value = tail.copy(), tail_value
         if not np.isfinite(final_value):
             self.log.fail("it ended at a non-finite objective", self.lr)
         start_value = self.objective.value(self.theta0)
@@ -425,13 +537,16 @@ class _Run:
         )
 
     def _result(self, converged, message):
+        history = self.log.history
+        if self.batch_values is not None:
+            history = {**history, "batch_objective": self.batch_values}
         return SolverResult(
             coef=self.theta,
             n_iter=max(self.log.n_iter, 1),
             converged=converged,
             optimality=self.optimality,
             optimality_name="max |gradient mapping|" if self.full_batch else "objective change",
-            history=self.log.history,
+            history=history,
             message=message,
             state=self.state,
         )
