@@ -14,7 +14,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -31,6 +31,7 @@ from ._training import (
     combine,
     fitted_copy,
 )
+from .constraints import Constraint, NonNegative
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .solvers import SOLVERS, Solver, resolve_solver, solver_names, solvers_with
 from .solvers._first_order import FirstOrderSolver
@@ -102,6 +103,15 @@ _SHARED_DOC_TEMPLATE = """
     verbose : int, default=0
         Print one line per iteration or epoch when > 0: objective, optimality
         measure, step size and elapsed time.
+    positive : bool, default=False
+        Constrain the weights to be non-negative (scikit-learn's spelling, as
+        in ``LinearRegression`` and ``Lasso``): ``constraint=NonNegative()``.
+    constraint : Constraint or None, default=None
+        A constraint on the weights from :mod:`sklearn_gd.constraints`
+        (``Box``, ``NonNegative``, ``L2Ball``, ``Simplex``; searchable as
+        ``constraint__<param>``), never on the intercept. Solvers with a
+        proximal step project onto it, ``lbfgs`` takes a box as bounds, the
+        others refuse it naming those that can.
     warm_start : bool, default=False
         Start ``fit`` from the coefficients of the previous fit when they fit
         the data. The run itself starts afresh, as scikit-learn's SGD and MLP
@@ -178,6 +188,8 @@ PARAMETERS = {
     "random_state": None,
     "verbose": 0,
     "warm_start": False,
+    "positive": False,
+    "constraint": None,
     "average": False,
     "record_batches": False,
 }
@@ -265,6 +277,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "positive": ["boolean"],
+        "constraint": [None, Constraint],
         "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
         "record_batches": ["boolean"],
     }
@@ -353,7 +367,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             data, validation = data.split(
                 self.validation_fraction, is_classifier(self), random_state
             )
-        penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
+        penalty = ElasticNetPenalty(self.alpha, self.l1_ratio, constraint=self._constraint())
         objective = data.objective(self._loss(), penalty, self.fit_intercept)
         solver.check_objective(objective)
         d, dtype = data.n_features, data.dtype
@@ -437,6 +451,18 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         if batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples:
             return -np.inf
         return 0.0
+
+    def _constraint(self):
+        """The constraint on the weights: ``NonNegative()`` for ``positive=True``, a
+        copy of ``constraint`` (fit never writes into it), or None."""
+        if self.positive and self.constraint is not None:
+            raise ValueError(
+                "positive=True and constraint= both constrain the weights; pass one: "
+                "positive=True is constraint=NonNegative()."
+            )
+        if self.positive:
+            return NonNegative()
+        return None if self.constraint is None else clone(self.constraint)
 
     def _run_settings(self, random_state, solver, n_samples):
         schedule = None if self.schedule is None else make_schedule(self.schedule, self.max_iter)

@@ -84,7 +84,7 @@ class Objective:
         self.shape = (design.n_dof, int(n_outputs))
         self.n_coef = self.shape[0] * self.shape[1]
         self.n_samples = design.n_samples
-        self._use_gram = use_gram
+        self._gram_allowed = use_gram
         self._reset_caches()
 
     def _rows_changed(self):
@@ -103,7 +103,7 @@ class Objective:
         self._last_Z = None
         # Gram matrix of a quadratic objective (see the class notes).
         self._quadratic = bool(
-            self._use_gram
+            self._gram_allowed
             and getattr(self.loss, "is_quadratic", False)
             and design.n_stored >= GRAM_MIN_ENTRIES
             and design.n_samples >= GRAM_ROWS_PER_DOF * design.n_dof

@@ -226,3 +226,40 @@ def test_solvers_that_cannot_keep_a_constraint_refuse_it_naming_those_that_can()
     assert {"newton", "bfgs", "trust-region"} & set(SOLVERS) <= set(SOLVERS) - set(
         solvers_accepting(NonNegative())
     )
+
+
+# ------------------------------------------------------------ the estimators
+@pytest.mark.parametrize("solver", solvers_accepting(NonNegative()))
+def test_estimator_positive_is_non_negative_least_squares(solver):
+    from scipy.optimize import nnls
+
+    from sklearn_gd import GDLinearRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, -1.0]) + 0.1 * rng.normal(size=60)
+    params = dict(fit_intercept=False, tol=1e-9, max_iter=20000, random_state=0)
+    if SOLVERS[solver].stochastic:
+        params.update(tol=1e-7, max_iter=3000)
+    est = GDLinearRegression(solver=solver, positive=True, **params).fit(X, y)
+    rtol = 1e-2 if SOLVERS[solver].stochastic else 1e-6
+    np.testing.assert_allclose(est.coef_, nnls(X, y)[0], rtol=rtol, atol=rtol)
+    assert np.all(est.coef_ >= 0)
+
+
+def test_estimator_constraint_parameter_is_checked_and_searchable():
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_gd import GDLinearRegression
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    y = X @ np.array([2.0, -1.0, 0.5])
+    with pytest.raises(ValueError, match="positive=True and constraint="):
+        GDLinearRegression(positive=True, constraint=L2Ball(1.0)).fit(X, y)
+    with pytest.raises(ValueError, match="cannot keep the weights"):
+        GDLinearRegression(solver="newton", positive=True).fit(X, y)
+    est = GDLinearRegression(solver="ista", constraint=L2Ball(1.0), tol=1e-8)
+    search = GridSearchCV(est, {"constraint__radius": [0.5, 1.0]}, cv=2).fit(X, y)
+    assert np.linalg.norm(search.best_estimator_.coef_) <= 1.0 + 1e-9
+    assert est.constraint.radius == 1.0  # fit did not write into the parameter

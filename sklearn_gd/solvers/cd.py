@@ -95,6 +95,7 @@ class CoordinateDescent(Solver):
 
     @detects_overflow
     def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+        self.check_objective(objective)
         X = getattr(objective.design, "X", None)
         delegate = None
         if not (isinstance(X, np.ndarray) or sp.issparse(X)):
