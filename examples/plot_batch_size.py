@@ -129,7 +129,7 @@ for batch_size, label in [
         ).set_callbacks(recorder)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # stops at max_iter on purpose
-            model.fit(X, y)
+            model.fit(X, y, coef_init=np.zeros((1, X.shape[1])), intercept_init=[0.0])
         curves.append(np.array(recorder.values) - f_star)
         times.append(model.history_["time"])
     runs[label] = (np.array(curves), np.array(times))

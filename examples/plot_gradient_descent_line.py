@@ -59,7 +59,7 @@ class IterateRecorder:
     """A scikit-learn fit callback storing (w, b) after every iteration."""
 
     def setup(self, estimator, context):
-        self.path = [(0.0, 0.0)]  # the solver starts from zero coefficients
+        self.path = [(0.0, 0.0)]  # the fit below starts from zero coefficients
 
     def teardown(self, estimator, context):
         pass
@@ -76,7 +76,11 @@ class IterateRecorder:
 recorder = IterateRecorder()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
-    GDLinearRegression(solver="gd", max_iter=300, tol=0).set_callbacks(recorder).fit(X, y)
+    # From w = b = 0, as the NumPy loop below (a fit starts the intercept at
+    # the mean of y unless told otherwise).
+    GDLinearRegression(solver="gd", max_iter=300, tol=0).set_callbacks(recorder).fit(
+        X, y, coef_init=[0.0], intercept_init=0.0
+    )
 gd_path = np.array(recorder.path)
 
 # %%

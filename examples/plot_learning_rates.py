@@ -73,7 +73,7 @@ class IterateRecorder:
     """A scikit-learn fit callback storing (w, b) after every iteration."""
 
     def setup(self, estimator, context):
-        self.path = [(0.0, 0.0)]  # the solver starts from zero coefficients
+        self.path = [(0.0, 0.0)]  # the fits below start from zero coefficients
 
     def teardown(self, estimator, context):
         pass
@@ -106,7 +106,7 @@ for label, rate in rates.items():
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            model.fit(X, y)
+            model.fit(X, y, coef_init=[0.0], intercept_init=0.0)  # from w = b = 0
         histories[label] = model.history_
         w, b = fitted[label] = model.coef_[0], model.intercept_
         outcome = f"after {model.n_iter_} iterations w = {w:.4f}, b = {b:.4f}, " + (

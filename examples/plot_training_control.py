@@ -102,6 +102,28 @@ display = LossCurveDisplay.from_estimator(stopped, y="validation_score", marker=
 display.ax_.set_title("Validation accuracy per epoch (early stopping)")
 
 # %%
+# Training and validation loss on your own validation set
+# -------------------------------------------------------
+# ``fit(X, y, X_val=..., y_val=...)`` (scikit-learn's spelling, as in
+# ``HistGradientBoostingClassifier``) records, after every iteration or epoch,
+# the loss on the validation set without the penalty (``"validation_loss"``)
+# and its score; ``early_stopping=True`` would watch that set instead of
+# holding out part of the training data. One plot shows both curves: the
+# training objective keeps falling while the validation loss levels off.
+X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, random_state=1)
+watched = GDLogisticRegression(solver="gd", alpha=1e-4, max_iter=300, tol=1e-6)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)  # 300 iterations, on purpose
+    watched.fit(X_fit, y_fit, X_val=X_val, y_val=y_val)
+history = watched.history_
+print(
+    f"gd, {watched.n_iter_} iterations: training objective {history['objective'][-1]:.4f}, "
+    f"validation loss {history['validation_loss'][-1]:.4f}"
+)
+display = LossCurveDisplay.from_estimator(watched, y=["objective", "validation_loss"])
+display.ax_.set_title("Training objective and validation loss per iteration")
+
+# %%
 # Learning from a stream: ``partial_fit``
 # ---------------------------------------
 # Each call is one pass over the block it is given and continues from the

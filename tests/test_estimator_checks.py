@@ -1,9 +1,12 @@
 """scikit-learn's estimator checks for every estimator with every solver.
 
 Run with pandas installed and ``SCIPY_ARRAY_API=1`` so that no check is
-skipped; there are no expected failures.
+skipped; there are no expected failures. The default solver and the solver
+objects run with every test run; every other solver of the registry is marked
+``slow`` (``python -m pytest -m slow``, which CI runs too).
 """
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_gd import (
@@ -17,13 +20,23 @@ from sklearn_gd import (
 
 ESTIMATORS = [GDLinearRegression, GDLogisticRegression, GDSoftmaxClassifier]
 
-INSTANCES = [cls(solver=solver) for cls in ESTIMATORS for solver in SOLVERS] + [
+DEFAULTS = [cls() for cls in ESTIMATORS] + [
     GDLinearRegression(solver=Momentum(momentum=0.5, nesterov=True)),
     GDLogisticRegression(solver=Adam(beta_1=0.8)),
     GDSoftmaxClassifier(solver=Adam(beta_1=0.8)),
 ]
+DEFAULT_SOLVER = ESTIMATORS[0]().solver
+EVERY_SOLVER = [
+    cls(solver=solver) for cls in ESTIMATORS for solver in SOLVERS if solver != DEFAULT_SOLVER
+]
 
 
-@parametrize_with_checks(INSTANCES)
+@parametrize_with_checks(DEFAULTS)
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks(EVERY_SOLVER)
+def test_sklearn_compatible_with_every_solver(estimator, check):
     check(estimator)

@@ -18,6 +18,10 @@ from sklearn_gd._loss import LogisticLoss, MultinomialLoss, SquaredLoss
 from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
 
+#: Compiling the kernel for every loss, rule and layout takes minutes: CI runs these
+#: with ``-m slow``.
+pytestmark = pytest.mark.slow
+
 LOSSES = {
     "squared": (kernels.SQUARED, SquaredLoss, 1),
     "logistic": (kernels.LOGISTIC, LogisticLoss, 1),
@@ -68,6 +72,7 @@ def reference_epoch(solver, objective, theta, state, order, lr):
 def test_epoch_repeats_the_numpy_update_sequence(
     compiled, loss, method, fit_intercept, penalty, sparse
 ):
+
     if compiled and not kernels.COMPILED:
         pytest.skip("numba is not installed or is disabled")
     X, Y, sw, order = problem(loss)

@@ -31,7 +31,12 @@ from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
 from sklearn_gd.solvers import _per_sample
 
-pytestmark = pytest.mark.skipif(not kernels.COMPILED, reason="numba missing or disabled")
+#: Compiling the kernel for every loss, rule and layout takes minutes: CI runs
+#: these with ``-m slow``.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not kernels.COMPILED, reason="numba missing or disabled"),
+]
 
 RULES = {
     "sgd": lambda: "sgd",
@@ -105,6 +110,7 @@ def assert_same(fast, slow):
 def test_fit_matches_the_numpy_loop(
     monkeypatch, count_kernel_epochs, loss, rule, fit_intercept, sparse
 ):
+
     X, y = data(loss, sparse)
     sw = np.random.default_rng(3).uniform(0.5, 2.0, size=X.shape[0])
 
