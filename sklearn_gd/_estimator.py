@@ -187,9 +187,9 @@ PARAMETERS = {
     "n_iter_no_change": 5,
     "random_state": None,
     "verbose": 0,
-    "warm_start": False,
     "positive": False,
     "constraint": None,
+    "warm_start": False,
     "average": False,
     "record_batches": False,
 }
@@ -421,7 +421,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             warnings.warn(
                 f"solver={solver.name!r} did not converge ({result.message}; "
                 f"max_iter={self.max_iter}): "
-                f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol:g}. "
+                f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol}. "
                 "Increase max_iter, scale the data (e.g. StandardScaler), raise tol, "
                 "or try another solver.",
                 ConvergenceWarning,

@@ -218,7 +218,8 @@ def test_adagrad_l1_prox_uses_the_per_coordinate_step():
     X, y, _ = regression_data(2, 40, 3)
     X = X * np.array([0.1, 1.0, 10.0])
     kw = dict(alpha=0.3, l1_ratio=1.0, learning_rate=0.05, tol=0.0, random_state=0)
-    one = quietly(GDLinearRegression(solver="adagrad", max_iter=1, **kw).fit, X, y)
+    zero = dict(coef_init=np.zeros(3), intercept_init=0.0)  # the reference starts at zero
+    one = quietly(GDLinearRegression(solver="adagrad", max_iter=1, **kw).fit, X, y, **zero)
     X1 = np.column_stack([X, np.ones(40)])
     g = X1.T @ (X1 @ np.zeros(4) - y) / 40  # the full-batch gradient at zero (n <= 200)
     scale = 0.05 / (np.abs(g) + 1e-8)
@@ -255,6 +256,8 @@ def test_momentum_updates_follow_pytorch_recurrences(nesterov):
             ).fit,
             X,
             y,
+            coef_init=np.zeros(X.shape[1]),  # the reference starts at zero
+            intercept_init=0.0,
         )
         expected = momentum_reference(X, y, 0.05, 0.9, nesterov, n_steps)
         np.testing.assert_allclose(
@@ -481,7 +484,9 @@ def test_sgd_auto_batch_size_is_min_200_n(solver, monkeypatch):
     X, y, _ = regression_data(0, 500, 3)
     quietly(GDLinearRegression(solver=solver, max_iter=3, random_state=0).fit, X, y)
     assert sorted(set(sizes)) == [100, 200]  # 500 = 200 + 200 + 100 per epoch
-    assert sizes.count(200) == 2 * sizes.count(100) == 6
+    # three epochs of 200 + 200 + 100 (and, for some rules, batches of 200 that
+    # estimate the step size before the first epoch)
+    assert sizes.count(100) == 3 and sizes.count(200) >= 6
 
     sizes.clear()
     quietly(GDLinearRegression(solver=solver, max_iter=3, random_state=0).fit, X[:150], y[:150])
