@@ -54,7 +54,8 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
 
     Examples
     --------
-    >>>     >>> from sklearn_gd import GDLinearRegression
+    >>> import numpy as np
+    >>> from sklearn_gd import GDLinearRegression
     >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
     >>> y = 2 * X.ravel() + 1
     >>> reg = GDLinearRegression(solver="gd", tol=1e-8).fit(X, y)

@@ -193,7 +193,9 @@ class TrustRegion(Solver):
                     "max_trust_radius": max(1e3, 1e3 * self.initial_radius),
                 },
             )
-        except _SubproblemStalled:
+        except (_SubproblemStalled, ValueError):
+            # A subproblem that stopped progressing, or SciPy refusing a non-finite
+            # step (extreme feature scales, past tol): keep the last accepted point.
             stalled = True
             result = OptimizeResult(x=accepted["u"], nit=log.n_iter, status=3, message="")
         theta, optimality = at(result.x)
