@@ -77,6 +77,7 @@ SIZES = {
         lasso=(300, 20),
         l1logistic=(300, 20),
         online=(300, 10),
+        survey=(300, 10),
         repeats=1,
     ),
     "quick": dict(
@@ -88,6 +89,7 @@ SIZES = {
         lasso=(20_000, 200),
         l1logistic=(20_000, 200),
         online=(5_000, 200),
+        survey=(10_000, 50),
         repeats=3,
     ),
     "full": dict(
@@ -99,6 +101,7 @@ SIZES = {
         lasso=(100_000, 500),
         l1logistic=(100_000, 500),
         online=(20_000, 200),
+        survey=(20_000, 100),
         repeats=2,
     ),
 }
@@ -593,6 +596,86 @@ def case_memory(table, X, y):
         )
 
 
+# ---------------------------------------------------------------- survey
+#: The solvers of the optimiser survey, next to lbfgs, newton and adam.
+SURVEY_SOLVERS = ("lbfgs", "newton", "adam", "adagrad", "rmsprop", "bfgs", "trust-region", "admm")
+#: Row chunks of the dask array in the consensus-ADMM rows.
+SURVEY_CHUNKS = 4
+SURVEY_L1_RATIO = 0.5
+
+
+def case_survey(table, size, repeats):
+    """Every survey solver at its defaults on one L2 logistic problem, against
+    LogisticRegression("lbfgs"); then elastic-net logistic ADMM on a dask array of
+    SURVEY_CHUNKS row chunks (consensus ADMM, local Newton solves per chunk)
+    against ADMM on the NumPy array and ista on the same dask array (map-reduce)."""
+    n, d = size["survey"]
+    X, y = binary_data(n, d)
+    case = f"survey: binary logistic {n}x{d}"
+    peer_name = 'LogisticRegression("lbfgs")'
+    t_peer, peer = best_of([lambda: timed_fit(sk_logistic("lbfgs", n), X, y)], repeats)
+    t_peer, peer = t_peer[0], peer[0]
+    f_peer = objective_value("binary", X, y, peer.coef_, peer.intercept_, ALPHA)
+    for solver in SURVEY_SOLVERS:
+        (t_ours,), (ours,) = best_of([lambda s=solver: timed_fit(logistic(s), X, y)], repeats)
+        f_ours = objective_value("binary", X, y, ours.coef_, ours.intercept_, ALPHA)
+        table.add(
+            case=case,
+            ours=solver,
+            theirs=peer_name,
+            t_ours=t_ours,
+            t_theirs=t_peer,
+            ratio=t_ours / t_peer,
+            f_ours=f_ours,
+            f_theirs=f_peer,
+            f_rel=(f_ours - f_peer) / abs(f_peer),
+            it_ours=n_iter_of(ours),
+            it_theirs=n_iter_of(peer),
+        )
+    try:
+        import dask
+        import dask.array as da
+    except ImportError:
+        table.add(case=case, ours="-", theirs="admm on dask: skipped, dask is not installed")
+        return
+    alpha = 10 * ALPHA
+    rows = -(-n // SURVEY_CHUNKS)
+    Xd, yd = da.from_array(X, chunks=(rows, d)), da.from_array(y, chunks=rows)
+
+    def make(solver):
+        return lambda: GDLogisticRegression(
+            solver=solver, alpha=alpha, l1_ratio=SURVEY_L1_RATIO, tol=TOL, max_iter=10_000
+        )
+
+    fits = [
+        lambda: timed_fit(make("admm"), Xd, yd),
+        lambda: timed_fit(make("admm"), X, y),
+        lambda: timed_fit(make("ista"), Xd, yd),
+    ]
+    with dask.config.set(scheduler="threads"):
+        times, models = best_of(fits, repeats)
+    values = [
+        objective_value("binary", X, y, m.coef_, m.intercept_, alpha, SURVEY_L1_RATIO)
+        for m in models
+    ]
+    name = f"elastic-net logistic {n}x{d}, l1_ratio {SURVEY_L1_RATIO}"
+    mine = f"admm, dask {SURVEY_CHUNKS} chunks (consensus)"
+    for i, theirs in [(1, "admm, NumPy"), (2, f"ista, dask {SURVEY_CHUNKS} chunks (map-reduce)")]:
+        table.add(
+            case=name,
+            ours=mine,
+            theirs=theirs,
+            t_ours=times[0],
+            t_theirs=times[i],
+            ratio=times[0] / times[i],
+            f_ours=values[0],
+            f_theirs=values[i],
+            f_rel=(values[0] - values[i]) / abs(values[i]),
+            it_ours=n_iter_of(models[0]),
+            it_theirs=n_iter_of(models[i]),
+        )
+
+
 # ------------------------------------------------------------------ L1 cases
 class Peer:
     """An estimator to time: ``make(tol)`` builds it; ``params(model) -> (coef, intercept)``.
@@ -1032,6 +1115,7 @@ CASES = [
     "l1logistic",
     "online",
     "partialfit",
+    "survey",
 ]
 
 
@@ -1100,6 +1184,8 @@ def main(argv=None):
         case_online(table, size, repeats)
     if "partialfit" in cases:
         case_partial_fit(table, size, repeats)
+    if "survey" in cases:
+        case_survey(table, size, repeats)
     elapsed = time.perf_counter() - start
     print(f"total {elapsed:.1f} s")
     if args.write:

@@ -44,10 +44,15 @@ def require_dask():
 
 # ------------------------------------------------------------ chunk functions
 # Module-level so that they pickle to the workers.
-def _chunk_objective(X, Y, s, loss, fit_intercept):
-    """The chunk's part of the sum: scale 1, no penalty, every evaluation from ``X``."""
+def _chunk_objective(X, Y, s, loss, fit_intercept, scale=1.0):
+    """The chunk's part of the sum: no penalty, every evaluation from ``X``."""
     design = Design(X, fit_intercept)
-    return Objective(design, loss, Y, s, _NO_PENALTY, scale=1.0, use_gram=False)
+    return Objective(design, loss, Y, s, _NO_PENALTY, scale=scale, use_gram=False)
+
+
+def _on_chunk(X, Y, s, item, *shared, func, loss, fit_intercept, scale):
+    """``func(chunk objective, item, *shared)``: a solver's local step, where the chunk lives."""
+    return func(_chunk_objective(X, Y, s, loss, fit_intercept, scale), item, *shared)
 
 
 def _value_and_gradient(X, Y, s, theta, loss, fit_intercept):
@@ -292,6 +297,52 @@ class DaskObjective(Objective):
     def lipschitz(self):
         eig = self.design.largest_eigenvalue(self._s_blocks)
         return self.loss.curvature_bound * self.scale * eig + self.penalty.l2
+
+    # ------------------------------------------------------ local work per chunk
+    @property
+    def n_blocks(self):
+        """The number of row chunks that hold rows: the blocks of :meth:`map_blocks`."""
+        return len(self.design.nonempty)
+
+    def map_blocks(self, func, per_block, *shared):
+        r"""``[func(F_c, per_block[c], *shared) for each block c]``, each on its chunk's worker.
+
+        :math:`F_c` is the objective of row chunk :math:`c` alone: its data
+        term with this objective's scale :math:`1/S` and no penalty, so that
+        :math:`\sum_c F_c` is the data term of the whole objective. What a
+        solver that works chunk by chunk needs (consensus ADMM solves a local
+        problem on each); the chunk never leaves its worker, only ``func``'s
+        results come back.
+
+        Parameters
+        ----------
+        func : callable
+            ``func(objective, item, *shared) -> result``, a module-level
+            function (it is pickled to the workers).
+        per_block : sequence of length :attr:`n_blocks`
+            One item per block (e.g. the block's own iterate and dual).
+        *shared
+            Passed to every call; each array is one graph key shared by all
+            the tasks.
+
+        Returns
+        -------
+        list
+            The results, in block order.
+        """
+        dask, _ = require_dask()
+        shared = [dask.delayed(b) if isinstance(b, np.ndarray) else b for b in shared]
+        blocks = self.design.blocks()
+        static = dict(
+            func=func, loss=self.loss, fit_intercept=self.design.fit_intercept, scale=self.scale
+        )
+        tasks = [
+            dask.delayed(_on_chunk)(
+                blocks[i], self._Y_blocks[i], self._s_blocks[i], item, *shared, **static
+            )
+            for i, item in zip(self.design.nonempty, per_block, strict=True)
+        ]
+        return list(dask.compute(*tasks))
 
     # ----------------------------------------------------------- mini-batches
     def _chunk(self, i):

@@ -17,13 +17,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.preprocessing import StandardScaler, minmax_scale
 
-from sklearn_gd import ISTA, LBFGS, GDLinearRegression, Newton
+from sklearn_gd import ADMM, ISTA, LBFGS, GDLinearRegression, Newton
 from sklearn_gd._data import Design
 from sklearn_gd._loss import LogisticLoss, SquaredLoss
 from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
 
-FULL_BATCH = {"lbfgs": LBFGS, "newton": Newton, "ista": ISTA}
+FULL_BATCH = {"lbfgs": LBFGS, "newton": Newton, "ista": ISTA, "admm": ADMM}
 
 
 def offset_regression(seed, n_samples, proportion_nonzero, noise, n_features=30):
@@ -270,3 +270,22 @@ def test_loss_difference_equals_the_difference_of_losses(loss_name):
     tiny = 1e-12 * rng.standard_normal((40, k))
     first_order = np.einsum("ij,ij->i", loss.loss_gradient(Y, Z0)[1], tiny)
     np.testing.assert_allclose(loss.loss_difference(Y, Z0, tiny), first_order, rtol=1e-6)
+
+
+def test_admm_finishes_float32_logistic_in_float64():
+    # Near the optimum the x-update's line search stops resolving decreases of
+    # float32 values: without a float64 finish and a cap on that inner work,
+    # the run crawled through all its iterations (a minute for max_iter=1000)
+    # and stopped with the gradient mapping at 1.6e-5.
+    from sklearn.datasets import make_classification
+
+    from sklearn_gd import GDLogisticRegression
+
+    X, y = make_classification(n_samples=1000, n_features=5, random_state=0)
+    params = dict(solver="admm", alpha=1e-3, l1_ratio=0.5, tol=1e-8, max_iter=200)
+    reference = GDLogisticRegression(**params).fit(X, y)
+    model = GDLogisticRegression(**params)
+    assert fit_recording(model, X.astype(np.float32), y) == []
+    assert model.history_["optimality"][-1] <= 1e-8
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-5, atol=1e-6)

@@ -40,11 +40,46 @@ The x-update is where the structure of the loss pays:
   warm-started at the previous :math:`x`, to a tolerance that tightens with the
   outer iterations (an inexact ADMM).
 
+On a dask array (an objective that offers ``map_blocks``) the method is
+*consensus* ADMM over the row chunks (Boyd et al., 2011, section 7.1): with
+:math:`f = \sum_c f_c`, :math:`f_c` the data term of chunk :math:`c` of
+:math:`N`, each chunk keeps its own copy :math:`x_c` and dual :math:`u_c`,
+
+.. math::
+
+    x_c &\leftarrow \arg\min_x\ f_c(x) + \tfrac{\rho}{2} \lVert x - z + u_c \rVert^2
+          \qquad \text{(on the worker holding the chunk)},
+
+    z &\leftarrow \arg\min_z\ P(z) + \tfrac{N\rho}{2}
+          \lVert z - \overline{x + u} \rVert^2
+          \qquad \text{(on the driver: the prox of the whole penalty)},
+
+    u_c &\leftarrow u_c + x_c - z ,
+
+with primal residual :math:`r = (\sum_c \lVert x_c - z\rVert^2)^{1/2}` and
+dual residual :math:`s = \rho \sqrt N \lVert z - z_{\rm old}\rVert`,
+balanced as above. Each chunk's local problem is solved by the damped Newton
+steps of the logistic x-update (one exact step for the squared loss), warm
+started at its previous :math:`x_c`; one pass over the chunks per iteration
+does the local solves *and* sums the gradient at the current :math:`z`, so the
+stop below is measured on the true objective at the point returned, at no
+extra pass. The elastic-net z-update is closed-form: with :math:`\ell_2` the
+L2 strength, :math:`z = \mathrm{prox}_{g/(N\rho + \ell_2)}\big(N\rho\,
+\bar a / (N\rho + \ell_2)\big)`, :math:`\bar a = \overline{x + u}`
+(intercept: :math:`\bar a` itself).
+
 The run stops when the largest entry of the proximal gradient mapping at
 :math:`z`, :math:`(z - \mathrm{prox}_{tg}(z - t \nabla f(z)))/t` with
 :math:`t = 1/L`, is at most ``tol``: the measure ista and the first-order
 solvers stop on, so ``tol`` means the same thing. The coefficients returned
 are :math:`z`, which has the exact zeros of the L1 solution.
+
+When the optimality finds no new low for :data:`STALL_ITERATIONS` iterations
+(float32 data, or values too large to resolve the inner line search's
+decrease), the run goes on with the objective's float64 form
+(:meth:`~sklearn_gd._objective.Objective.refined`), at most
+:data:`~sklearn_gd.solvers._precision.MAX_REFINEMENTS` times, and otherwise
+stops with ``converged=False`` and a message saying so.
 """
 
 from numbers import Integral, Real
@@ -54,13 +89,142 @@ import scipy.linalg
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._precision import (
+    ITERATION_CAP,
+    MAX_REFINEMENTS,
+    max_abs,
+    precision_message,
+    refine,
+    value_dtype,
+)
 
 #: Residual balancing: rescale rho by TAU when one residual exceeds MU times the other.
 MU, TAU = 10.0, 2.0
 #: Largest n_coef for which the dense Hessian is formed (x-update and inner Newton).
 MAX_DENSE_COEF = 2500
-#: Halvings of the inner Newton step tried by its line search.
-MAX_HALVINGS = 40
+#: Halvings of the inner Newton step tried by its line search: a step cut below
+#: 2**-30 of the Newton step is rounding noise failing the test, not curvature.
+MAX_HALVINGS = 30
+#: Iterations without bringing the optimality below ``STALL_FACTOR`` times its
+#: best after which the run counts as stalled at the precision of its arithmetic.
+STALL_ITERATIONS = 100
+STALL_FACTOR = 0.9
+
+
+def proximal_newton(objective, x, v, rho, tol, max_steps):
+    r"""Damped Newton on :math:`f(x) + \frac{\rho}{2} \lVert x - v \rVert^2` from ``x``.
+
+    :math:`f` is the smooth part of ``objective``. Each step solves
+    :math:`(\nabla^2 f(x) + \rho I)\, p = -\nabla` (Cholesky of the dense Hessian
+    up to :data:`MAX_DENSE_COEF` coefficients, conjugate gradients on
+    Hessian-vector products beyond) and backtracks (Armijo, with a rounding
+    slack at the precision of the objective's values) at most
+    :data:`MAX_HALVINGS` times. The x-update of ADMM, run in this process for
+    a NumPy objective and on each chunk's worker for consensus ADMM on dask.
+
+    Parameters
+    ----------
+    objective : Objective
+        Its smooth part is :math:`f`.
+    x : ndarray of shape (n_coef,)
+        The starting point (warm start: the previous x-update).
+    v : ndarray of shape (n_coef,)
+        The centre of the proximal term, :math:`z - u`.
+    rho : float > 0
+        The ADMM penalty.
+    tol : float
+        Stop once the largest entry of the subproblem's gradient is at most ``tol``.
+    max_steps : int
+        Newton steps at most.
+
+    Returns
+    -------
+    x : ndarray of shape (n_coef,)
+        The approximate minimiser.
+    limited : bool
+        Whether the steps stopped at the precision of the arithmetic before
+        ``tol``: the line search found no decrease, or a full Newton step did
+        not reduce the largest gradient entry (rounding noise in the gradient).
+    """
+    from scipy.sparse.linalg import LinearOperator, cg
+
+    dense = objective.n_coef <= MAX_DENSE_COEF
+    eps = np.finfo(value_dtype(objective)).eps
+    value, grad = objective.smooth_value_and_gradient(x)
+    value += 0.5 * rho * float(np.dot(x - v, x - v))
+    grad = grad + rho * (x - v)
+    optimality = max_abs(grad)
+    for _ in range(max_steps):
+        if optimality <= tol:
+            break
+        if dense:
+            H = objective.hessian(x)
+            H[np.diag_indices_from(H)] += rho
+            try:
+                factor = scipy.linalg.cho_factor(H, check_finite=False)
+                step = -scipy.linalg.cho_solve(factor, grad, check_finite=False)
+            except np.linalg.LinAlgError:
+                step = scipy.linalg.lstsq(H, -grad, check_finite=False)[0]
+        else:
+            product = objective.hessian_operator(x)
+            operator = LinearOperator(
+                (x.size, x.size),
+                matvec=lambda p, product=product: product(p) + rho * p,
+                dtype=float,
+            )
+            norm = np.linalg.norm(grad)
+            step = cg(operator, -grad, rtol=min(0.5, np.sqrt(norm)), maxiter=200)[0]
+        slope = float(np.dot(grad, step))
+        if not (np.all(np.isfinite(step)) and slope < 0):
+            return x, True  # no descent direction left (rounding or overflow)
+        slack = 16 * eps * abs(value)
+        t = 1.0
+        for _ in range(MAX_HALVINGS):
+            candidate = x + t * step
+            new_value, new_grad = objective.smooth_value_and_gradient(candidate)
+            new_value += 0.5 * rho * float(np.dot(candidate - v, candidate - v))
+            if new_value <= value + 1e-4 * t * slope + slack:
+                break
+            t *= 0.5
+        else:
+            return x, True  # the precision limit of the subproblem's values
+        x, value = candidate, new_value
+        grad = new_grad + rho * (x - v)
+        previous, optimality = optimality, max_abs(grad)
+        if t == 1.0 and optimality >= previous:
+            # Near its minimiser a full Newton step at least halves the
+            # gradient of this strongly convex subproblem: one that does not
+            # reduce it is moving in the gradient's rounding noise.
+            return x, True
+    return x, False
+
+
+def consensus_update(objective, block, z, rho, tol, max_steps):
+    """One chunk's share of an iteration of consensus ADMM, where the chunk lives.
+
+    Parameters
+    ----------
+    objective : Objective
+        The chunk's data term (the whole objective's scale, no penalty).
+    block : (ndarray, ndarray)
+        The chunk's previous local solution ``x_c`` and scaled dual ``u_c``.
+    z : ndarray of shape (n_coef,)
+        The consensus point.
+    rho, tol, max_steps
+        As for :func:`proximal_newton`.
+
+    Returns
+    -------
+    x_c : ndarray of shape (n_coef,)
+        ``argmin f_c(x) + rho/2 |x - z + u_c|^2`` (inexact, from ``x_c``).
+    value : float
+        ``f_c(z)``.
+    grad : ndarray of shape (n_coef,)
+        ``grad f_c(z)``: summed over the chunks, the data gradient at ``z``.
+    """
+    x, u = block
+    value, grad = objective.smooth_value_and_gradient(z)
+    return proximal_newton(objective, x, z - u, rho, tol, max_steps)[0], value, grad
 
 
 class ADMM(Solver):
@@ -68,21 +232,27 @@ class ADMM(Solver):
 
     Stops when the largest entry of the proximal gradient mapping at the
     returned coefficients is at most ``tol``. ``learning_rate`` and
-    ``batch_size`` do not apply.
+    ``batch_size`` do not apply. On a dask array it is consensus ADMM over the
+    row chunks: each chunk solves its own subproblem on its worker and only
+    the coefficient vectors travel (see the module notes).
 
     Parameters
     ----------
     rho : "auto" or float > 0, default="auto"
         Initial penalty of the augmented Lagrangian; ``"auto"`` takes a tenth
-        of the Lipschitz estimate of the smooth gradient. It is then adapted by
-        residual balancing, so the initial value matters little.
+        of the Lipschitz estimate of the smooth gradient (divided by the
+        number of chunks for consensus ADMM, so that the z-update's total
+        penalty is the same). It is then adapted by residual balancing, so the
+        initial value matters little.
     max_inner_iter : int, default=10
-        Newton steps at most per x-update for the non-quadratic losses.
+        Newton steps at most per x-update for the non-quadratic losses (and
+        per chunk and iteration for consensus ADMM).
     """
 
     name = "admm"
     supports_l1 = True
     reports_iterates = True
+    refines_precision = True
     _parameter_constraints = {
         "rho": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "max_inner_iter": [Interval(Integral, 1, None, closed="left")],
@@ -93,6 +263,21 @@ class ADMM(Solver):
         self.max_inner_iter = max_inner_iter
 
     # ------------------------------------------------------------- x-update
+    def _x_update(self, objective, theta):
+        """``(x, v, rho, inner_tol) -> (argmin f(x) + rho/2 |x - v|^2, limited)``.
+
+        ``limited``: whether the solve stopped at the precision of the
+        arithmetic (see :func:`proximal_newton`).
+        """
+        quadratic = getattr(objective.loss, "is_quadratic", False)
+        if quadratic and objective.n_coef <= MAX_DENSE_COEF:
+            return self._quadratic_x_update(objective, theta)
+
+        def update(x, v, rho, inner_tol):
+            return proximal_newton(objective, x, v, rho, inner_tol, self.max_inner_iter)
+
+        return update
+
     def _quadratic_x_update(self, objective, theta):
         """``(v, rho) -> argmin f(x) + rho/2 |x - v|^2`` for a quadratic ``f``, exactly."""
         H = objective.hessian(theta)
@@ -101,61 +286,30 @@ class ADMM(Solver):
         _, grad0 = objective.smooth_value_and_gradient(np.zeros(objective.n_coef))
 
         def update(x, v, rho, inner_tol):
-            return Q @ ((Q.T @ (rho * v - grad0)) / (eigenvalues + rho))
-
-        return update
-
-    def _newton_x_update(self, objective):
-        """Damped Newton on ``f(x) + rho/2 |x - v|^2`` from ``x`` (inexact x-update)."""
-        from scipy.sparse.linalg import LinearOperator, cg
-
-        dense = objective.n_coef <= MAX_DENSE_COEF
-
-        def update(x, v, rho, inner_tol):
-            value, grad = objective.smooth_value_and_gradient(x)
-            value += 0.5 * rho * float(np.dot(x - v, x - v))
-            grad = grad + rho * (x - v)
-            for _ in range(self.max_inner_iter):
-                if np.max(np.abs(grad), initial=0.0) <= inner_tol:
-                    break
-                if dense:
-                    H = objective.hessian(x)
-                    H[np.diag_indices_from(H)] += rho
-                    try:
-                        factor = scipy.linalg.cho_factor(H, check_finite=False)
-                        step = -scipy.linalg.cho_solve(factor, grad, check_finite=False)
-                    except np.linalg.LinAlgError:
-                        step = scipy.linalg.lstsq(H, -grad, check_finite=False)[0]
-                else:
-                    product = objective.hessian_operator(x)
-                    operator = LinearOperator(
-                        (x.size, x.size),
-                        matvec=lambda p, product=product: product(p) + rho * p,
-                        dtype=float,
-                    )
-                    norm = np.linalg.norm(grad)
-                    step = cg(operator, -grad, rtol=min(0.5, np.sqrt(norm)), maxiter=200)[0]
-                slope = float(np.dot(grad, step))
-                if not (np.all(np.isfinite(step)) and slope < 0):
-                    break  # no descent direction left (rounding or overflow)
-                slack = 16 * np.finfo(float).eps * abs(value)
-                t = 1.0
-                for _ in range(MAX_HALVINGS):
-                    candidate = x + t * step
-                    new_value, new_grad = objective.smooth_value_and_gradient(candidate)
-                    new_value += 0.5 * rho * float(np.dot(candidate - v, candidate - v))
-                    if new_value <= value + 1e-4 * t * slope + slack:
-                        break
-                    t *= 0.5
-                else:
-                    break  # the precision limit of the subproblem
-                x, value = candidate, new_value
-                grad = new_grad + rho * (x - v)
-            return x
+            return Q @ ((Q.T @ (rho * v - grad0)) / (eigenvalues + rho)), False
 
         return update
 
     # ------------------------------------------------------------------ run
+    def _start(self, objective, z, initial_state, shape, scale=1.0):
+        """``(t, rho, u)``: the measure's step, the penalty and the duals to start from."""
+        lipschitz = objective.lipschitz()
+        t = 1.0 / lipschitz if 0 < lipschitz < np.inf else 1.0
+        resumed = isinstance(initial_state, dict) and initial_state.get("solver") == self.name
+        if resumed and np.shape(initial_state["u"]) == shape:
+            return t, initial_state["rho"], np.array(initial_state["u"], dtype=np.float64)
+        rho = 0.1 / t if self.rho == "auto" else float(self.rho)
+        return t, rho * scale, np.zeros(shape)
+
+    @staticmethod
+    def _balance(rho, u, primal, dual):
+        """Residual balancing: ``(rho, u)`` rescaled when one residual dominates."""
+        if primal > MU * dual:
+            return rho * TAU, u / TAU
+        if dual > MU * primal:
+            return rho / TAU, u * TAU
+        return rho, u
+
     @detects_overflow
     def minimize(
         self,
@@ -171,24 +325,15 @@ class ADMM(Solver):
     ):
         self.check_objective(objective)
         z = np.array(theta0, dtype=np.float64)
-        lipschitz = objective.lipschitz()
-        t = 1.0 / lipschitz if 0 < lipschitz < np.inf else 1.0
-        resumed = isinstance(initial_state, dict) and initial_state.get("solver") == self.name
-        if resumed and np.shape(initial_state["u"]) == z.shape:
-            rho, u = initial_state["rho"], initial_state["u"].copy()
-        else:
-            rho = 0.1 / t if self.rho == "auto" else float(self.rho)
-            u = np.zeros_like(z)
-        quadratic = getattr(objective.loss, "is_quadratic", False)
-        if quadratic and objective.n_coef <= MAX_DENSE_COEF:
-            x_update = self._quadratic_x_update(objective, z)
-        else:
-            x_update = self._newton_x_update(objective)
+        if getattr(objective, "map_blocks", None) is not None:
+            return self._consensus(objective, z, max_iter, tol, verbose, callback, initial_state)
+        t, rho, u = self._start(objective, z, initial_state, z.shape)
+        x_update = self._x_update(objective, z)
 
         def measure(z):
             value, grad = objective.smooth_value_and_gradient(z)
             mapping = (z - objective.prox(z - t * grad, t)) / t
-            return value + objective.nonsmooth_value(z), float(np.max(np.abs(mapping), initial=0.0))
+            return value + objective.nonsmooth_value(z), max_abs(mapping)
 
         value, optimality = measure(z)
         log = IterationLog(self.name, verbose, value, callback=callback)
@@ -197,30 +342,56 @@ class ADMM(Solver):
         message = (
             f"max |gradient mapping| <= tol={tol:g} at the starting point"
             if converged
-            else f"reached max_iter={max_iter}"
+            else ITERATION_CAP
         )
+        # Values of a refined objective are differences from its reference
+        # point: ``offset`` (that point's value) is added for the history.
+        offset, refinements = 0.0, 0
+        best, since_best = optimality, 0
         for _ in range(max_iter if not converged else 0):
             inner_tol = max(0.1 * tol, 1e-3 * optimality)
-            x = x_update(x, z - u, rho, inner_tol)
+            x, limited = x_update(x, z - u, rho, inner_tol)
             z_old = z
             z = objective.prox(x + u, 1.0 / rho)
             u = u + x - z
             primal = float(np.linalg.norm(x - z))
             dual = rho * float(np.linalg.norm(z - z_old))
-            if primal > MU * dual:
-                rho, u = rho * TAU, u / TAU
-            elif dual > MU * primal:
-                rho, u = rho / TAU, u * TAU
+            rho, u = self._balance(rho, u, primal, dual)
             value, optimality = measure(z)
-            stop = log.record(value, optimality, theta=z)
+            stop = log.record(offset + value, optimality, theta=z)
             if optimality <= tol:
                 converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
                 break
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
+            if optimality < STALL_FACTOR * best:
+                best, since_best = optimality, 0
+            else:
+                since_best += 1
+            stalled = since_best >= STALL_ITERATIONS
+            if not (stalled or limited) or (limited and refinements >= MAX_REFINEMENTS):
+                continue
+            # The x-update met the precision of the arithmetic (float32 data,
+            # large values), or the optimality found no new low for
+            # STALL_ITERATIONS iterations: go on in float64 differences from
+            # z, or stop and say why.
+            refined = refine(objective, z) if refinements < MAX_REFINEMENTS else None
+            if refined is None and not stalled:
+                continue
+            if refined is None:
+                message = precision_message(
+                    objective,
+                    tol,
+                    f"the optimality found no new low in {since_best} iterations",
+                )
+                break
+            objective, refinements = refined, refinements + 1
+            offset = objective.reference_value
+            x_update = self._x_update(objective, z)
+            x, best, since_best = z.copy(), optimality, 0
         if log.n_iter == 0:
-            log.record(value, optimality, theta=z)
+            log.record(offset + value, optimality, theta=z)
         return SolverResult(
             coef=z,
             n_iter=max(log.n_iter, 1),
@@ -230,4 +401,83 @@ class ADMM(Solver):
             history=log.history,
             message=message,
             state={"solver": self.name, "rho": rho, "u": u},
+        )
+
+    def _consensus(self, objective, z, max_iter, tol, verbose, callback, initial_state):
+        """Consensus ADMM over the blocks of ``objective.map_blocks`` (see the module notes).
+
+        Each pass over the blocks measures the current ``z`` (the summed
+        gradient at ``z`` comes back with the local solutions) and, unless
+        ``z`` meets ``tol``, takes one ADMM iteration from it: the history and
+        the result are always those of a ``z`` whose optimality was measured.
+        """
+        n_blocks = objective.n_blocks
+        shape = (n_blocks, z.size)
+        t, rho, us = self._start(objective, z, initial_state, shape, scale=1.0 / n_blocks)
+        resumed = isinstance(initial_state, dict) and np.shape(initial_state.get("x")) == shape
+        xs = np.array(initial_state["x"]) if resumed else np.tile(z, (n_blocks, 1))
+        # The z-update: the prox of the whole penalty, L2 part included.
+        l2 = objective.l2_gradient(np.ones_like(z))
+        log, value, optimality = None, np.inf, np.inf
+        converged, message = False, ITERATION_CAP
+        primal = dual = np.inf
+        best, since_best = np.inf, 0
+        for _ in range(max_iter):
+            # Each block's share of the gradient is about 1/N of the whole.
+            inner_tol = max(0.1 * tol, 1e-3 * optimality if log else 0.0) / n_blocks
+            parts = objective.map_blocks(
+                consensus_update,
+                list(zip(xs, us, strict=True)),
+                z,
+                rho,
+                inner_tol,
+                self.max_inner_iter,
+            )
+            grad = sum(part[2] for part in parts) + l2 * z
+            smooth = sum(part[1] for part in parts) + 0.5 * float(np.dot(l2 * z, z))
+            value = smooth + objective.nonsmooth_value(z)
+            optimality = max_abs((z - objective.prox(z - t * grad, t)) / t)
+            if log is None:
+                log = IterationLog(self.name, verbose, value, callback=callback)
+            stop = log.record(value, optimality, theta=z)
+            if optimality <= tol:
+                converged = True
+                message = (
+                    f"max |gradient mapping| <= tol={tol:g} (primal residual {primal:.3g}, "
+                    f"dual residual {dual:.3g})"
+                )
+                break
+            if stop:
+                converged, message = True, "stopped by a callback (e.g. early stopping)"
+                break
+            if optimality < STALL_FACTOR * best:
+                best, since_best = optimality, 0
+            else:
+                since_best += 1
+                if since_best >= STALL_ITERATIONS:
+                    message = precision_message(
+                        objective,
+                        tol,
+                        f"the optimality found no new low in {STALL_ITERATIONS} iterations",
+                    )
+                    break
+            if len(log.history["objective"]) == max_iter:
+                break  # the last pass measured z; no iteration from it is returned
+            xs = np.array([part[0] for part in parts])
+            z_old = z
+            total = n_blocks * rho
+            z = objective.prox(total * (xs + us).mean(axis=0) / (total + l2), 1.0 / (total + l2))
+            us = us + xs - z
+            primal = float(np.linalg.norm(xs - z))
+            dual = rho * np.sqrt(n_blocks) * float(np.linalg.norm(z - z_old))
+            rho, us = self._balance(rho, us, primal, dual)
+        return SolverResult(
+            coef=z,
+            n_iter=max(log.n_iter, 1),
+            converged=converged,
+            optimality=optimality,
+            optimality_name="max |gradient mapping|",
+            history=log.history,
+            message=message,
+            state={"solver": self.name, "rho": rho, "u": us, "x": xs},
         )
