@@ -12,12 +12,17 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_breast_cancer, load_diabetes, make_regression
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    make_classification,
+    make_regression,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.preprocessing import StandardScaler, minmax_scale
 
-from sklearn_gd import ISTA, LBFGS, GDLinearRegression, Newton
+from sklearn_gd import ISTA, LBFGS, GDLinearRegression, GDLogisticRegression, Newton
 from sklearn_gd._data import Design
 from sklearn_gd._loss import LogisticLoss, SquaredLoss
 from sklearn_gd._objective import Objective
@@ -142,6 +147,33 @@ def test_converged_is_true_only_below_tol(solver, dtype, tol):
     # hundredth of tol: a float32 gradient well below tol is only that accurate).
     true_optimality = np.max(np.abs(grad))
     assert abs(result.optimality - true_optimality) <= max(1e-3 * true_optimality, 0.01 * tol)
+
+
+@pytest.mark.parametrize(("tol", "widens"), [(1e-4, False), (1e-6, True)])
+def test_float32_finish_widens_x_only_for_a_tol_near_its_precision(monkeypatch, tol, widens):
+    # On these float32 data SciPy stops on the objective's relative decrease
+    # with max |gradient| a little above 1e-4. The finish on differences needs
+    # float64 products over X (two to four times a float32 pass) only when tol
+    # approaches float32's resolution of the gradient.
+    X, y = make_classification(2000, 20, n_informative=10, n_redundant=5, random_state=0)
+    widened = []
+    original = Design._widened_product
+    monkeypatch.setattr(
+        Design, "_widened_product", lambda self, W: widened.append(1) or original(self, W)
+    )
+    model = GDLogisticRegression(solver="lbfgs", tol=tol)
+    assert fit_recording(model, X.astype(np.float32), y) == []
+    assert bool(widened) == widens
+    objective = Objective(
+        Design(X.astype(np.float64), fit_intercept=True),
+        LogisticLoss(),
+        y[:, None].astype(np.float64),
+        np.ones(len(y)),
+        ElasticNetPenalty(model.alpha, 0.0),
+    )
+    theta = np.append(model.coef_.astype(np.float64), model.intercept_)
+    grad = independent_logistic_gradient(objective, theta)
+    assert np.max(np.abs(grad)) <= tol * (1 + 1e-3)
 
 
 def test_lbfgs_reaches_tol_below_the_objective_value_precision():

@@ -142,7 +142,7 @@ class ISTA(Solver):
                 # objective's values (its step collapses, the point stops
                 # moving, or the optimality stalls at the data's precision):
                 # go on with float64 differences from here, or stop.
-                refined = refine(objective, x) if refinements < MAX_REFINEMENTS else None
+                refined = refine(objective, x, tol) if refinements < MAX_REFINEMENTS else None
                 if refined is None and stuck:
                     log.record(offset + value_x, optimality, step, x)
                     message = precision_message(

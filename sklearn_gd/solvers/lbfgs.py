@@ -155,7 +155,7 @@ class LBFGS(Solver):
             # SciPy stopped on the objective's value: its relative decrease fell
             # below machine precision, or the line search found no decrease.
             # Finish on differences of the objective from here, in float64.
-            refined = refine(objective, theta) if refinements < MAX_REFINEMENTS else None
+            refined = refine(objective, theta, tol) if refinements < MAX_REFINEMENTS else None
             if refined is None:
                 message = precision_message(objective, tol, _why(result))
                 break
