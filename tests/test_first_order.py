@@ -16,7 +16,11 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_gd import GDLinearRegression, GDLogisticRegression
 from sklearn_gd._data import Design
+from sklearn_gd._loss import LogisticLoss
+from sklearn_gd._objective import Objective
+from sklearn_gd._penalty import ElasticNetPenalty
 from sklearn_gd.solvers import solvers_with
+from sklearn_gd.solvers._batch_buffers import BatchBuffers
 
 STOCHASTIC = solvers_with("stochastic")
 PARTIAL = solvers_with("supports_partial_fit")
@@ -104,6 +108,39 @@ def test_noisy_short_run_near_its_start_warns_instead_of_diverging(solver):
     start.coef_, start.intercept_ = np.zeros_like(est.coef_), np.zeros_like(est.intercept_)
     start.classes_ = est.classes_
     assert fitted_objective(est, X, y) <= fitted_objective(start, X, y)
+
+
+@pytest.mark.parametrize("buffered", [False, True])
+def test_an_epoch_splits_its_rows_into_batches_of_equal_size(buffered):
+    # 215 rows in batches of at most 200: 108 and 107, not 200 and a noisy 15.
+    X, y = make_classification(n_samples=215, n_features=4, random_state=0)
+    objective = Objective(
+        Design(X, fit_intercept=True),
+        LogisticLoss(),
+        y[:, None].astype(float),
+        np.ones(len(y)),
+        ElasticNetPenalty(0.0, 0.0),
+    )
+    source = BatchBuffers.for_run(objective, 200) if buffered else objective
+    parts = list(source.batches(200, np.random.RandomState(0)))
+    assert sorted(part.n_samples for part, _ in parts) == [107, 108]
+    assert sum(share for _, share in parts) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("solver", ["adam", "adagrad"])
+def test_a_small_remainder_batch_does_not_hold_the_run_back(solver):
+    # With batches of 200 and 15 rows the small one's noisy steps set the
+    # plateau: these runs stopped 2.5 % and 1 % of the gap above the optimum
+    # (now 0.03 % and 0.2 %; sgd: 0.8 % then, 0.5 % now).
+    X, y = make_classification(215, 6, n_informative=4, flip_y=0.1, random_state=215)
+    exact = GDLogisticRegression(solver="lbfgs", alpha=0.3, tol=1e-10).fit(X, y)
+    est = GDLogisticRegression(solver=solver, alpha=0.3, random_state=0)
+    assert not _fit(est, X, y)
+    zero = GDLogisticRegression(solver="lbfgs", alpha=0.3, max_iter=1)
+    _fit(zero, X, y)
+    zero.coef_[:], zero.intercept_[:] = 0.0, 0.0
+    gap = _objective_gap(est, X, y, exact) / _objective_gap(zero, X, y, exact)
+    assert gap < 2.5e-3
 
 
 # --------------------------------------------------------------- reads of X
