@@ -176,6 +176,21 @@ def test_float32_finish_widens_x_only_for_a_tol_near_its_precision(monkeypatch, 
     assert np.max(np.abs(grad)) <= tol * (1 + 1e-3)
 
 
+def test_float32_lbfgs_trusts_a_mean_over_many_rows_below_float32_epsilon(monkeypatch):
+    # A mean of 2,000 float32 losses accumulated in float64 resolves relative
+    # decreases far below float32's epsilon: SciPy's value test must not stop
+    # the run (and send it to the refined finish) before the gradient test.
+    X, y = make_classification(2000, 20, n_informative=10, n_redundant=5, random_state=0)
+    refinements = []
+    original = Objective.refined
+    monkeypatch.setattr(
+        Objective, "refined", lambda self, *a: refinements.append(1) or original(self, *a)
+    )
+    model = GDLogisticRegression(solver="lbfgs", tol=1e-4)
+    assert fit_recording(model, X.astype(np.float32), y) == []
+    assert refinements == []
+
+
 def test_lbfgs_reaches_tol_below_the_objective_value_precision():
     # SciPy stops on a relative decrease of the objective below machine
     # precision (status 0) with max |gradient| near 1e-6 here; that is no

@@ -39,6 +39,24 @@ from ._preconditioner import preconditioner_for
 FTOL_EPS = 64
 
 
+def _ftol(objective):
+    """SciPy's ``ftol``: the relative decrease below which the objective's values stop it.
+
+    In float64, ``FTOL_EPS`` machine epsilons, as scikit-learn's
+    ``LogisticRegression``. Below float64, each row's loss carries a rounding
+    error of about ``eps`` of the narrower type, but the value is their mean,
+    accumulated in float64: independent errors average to about
+    ``eps / sqrt(n_samples)``, so the test is divided by that root (a run that
+    still goes below what the values resolve ends in a failed line search,
+    and goes on refined like any other).
+    """
+    dtype = value_dtype(objective)
+    ftol = FTOL_EPS * np.finfo(dtype).eps
+    if dtype == np.float64:
+        return ftol
+    return ftol / np.sqrt(max(objective.n_samples, 1))
+
+
 def _why(result):
     """SciPy's reason for stopping short of ``gtol``, in words."""
     text = str(result.message)
@@ -237,7 +255,7 @@ class LBFGS(Solver):
                 # ftol: at the precision of its values, after which the run
                 # goes on refined. A refined objective's values are differences
                 # near 0 (SciPy divides by max(|f|, 1)): no decrease stops it.
-                "ftol": 0.0 if refined else FTOL_EPS * np.finfo(value_dtype(objective)).eps,
+                "ftol": 0.0 if refined else _ftol(objective),
             },
         )
         theta, optimality = at(result.x)
