@@ -158,7 +158,6 @@ class BFGS(Solver):
             n_iter=max(n_iter, 1),
             converged=converged,
             optimality=optimality,
-            learning_rate=None,
             history=log.history,
             message=message,
         )

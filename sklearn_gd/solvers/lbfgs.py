@@ -169,7 +169,6 @@ class LBFGS(Solver):
             n_iter=max(n_iter, log.n_iter, 1),
             converged=converged,
             optimality=optimality,
-            learning_rate=None,
             history=log.history,
             message=message,
         )

@@ -247,7 +247,6 @@ class TrustRegion(Solver):
             n_iter=max(n_iter, 1),
             converged=converged,
             optimality=optimality,
-            learning_rate=None,
             history=log.history,
             message=message,
         )
