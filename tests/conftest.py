@@ -73,6 +73,15 @@ def classification_data(seed, n, d, n_classes, *, flip=0.1):
     return X[order], y[order], rng
 
 
+def estimator_data(cls, seed=0, n=60, d=4):
+    """``(X, y)`` for an estimator class: regression data, or three overlapping classes."""
+    if cls.__name__ == "GDLinearRegression":
+        X, y, _ = regression_data(seed, n, d)
+    else:
+        X, y, _ = classification_data(seed, n, d, 3)
+    return X, y
+
+
 def offset_regression(seed, n_samples, proportion_nonzero, noise, n_features=30):
     """scikit-learn's ``_make_sparse_offset_regression`` (its Ridge tests), minmax-scaled.
 
