@@ -12,47 +12,23 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import offset_regression
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
     make_classification,
-    make_regression,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.preprocessing import StandardScaler, minmax_scale
+from sklearn.linear_model import LinearRegression
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_gd import ISTA, LBFGS, GDLinearRegression, GDLogisticRegression, Newton
 from sklearn_gd._data import Design
-from sklearn_gd._loss import LogisticLoss, SquaredLoss
+from sklearn_gd._loss import LogisticLoss
 from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
 
 FULL_BATCH = {"lbfgs": LBFGS, "newton": Newton, "ista": ISTA}
-
-
-def offset_regression(seed, n_samples, proportion_nonzero, noise, n_features=30):
-    """scikit-learn's ``_make_sparse_offset_regression`` of its Ridge solver tests, minmax-scaled.
-
-    Features offset by 30 then zeroed at random (a share ``1 - proportion_nonzero``),
-    with the targets corrected for the removed entries: large, badly centred targets.
-    """
-    X, y, c = make_regression(
-        n_samples=n_samples,
-        n_features=n_features,
-        n_informative=10,
-        bias=10.0,
-        noise=noise,
-        coef=True,
-        random_state=seed,
-    )
-    X += 30.0
-    mask = np.random.RandomState(seed).binomial(1, proportion_nonzero, X.shape) > 0
-    removed = X.copy()
-    X[~mask] = 0.0
-    removed[mask] = 0.0
-    y -= removed @ c
-    return minmax_scale(X), y
 
 
 def squared_gradient(X, y, coef, intercept, alpha):
@@ -67,28 +43,6 @@ def fit_recording(estimator, X, y):
         warnings.simplefilter("always", ConvergenceWarning)
         estimator.fit(X, y)
     return [str(w.message) for w in record if issubclass(w.category, ConvergenceWarning)]
-
-
-@pytest.mark.parametrize("solver", sorted(FULL_BATCH))
-@pytest.mark.parametrize(
-    "seed, n_samples, proportion_nonzero, noise",
-    [(0, 20, 0.1, 500.0), (1, 20, 0.1, 500.0), (2, 40, 1.0, 50.0)],
-)
-def test_float32_fit_finds_the_float64_ridge_solution(
-    solver, seed, n_samples, proportion_nonzero, noise
-):
-    # scikit-learn's test_solver_consistency: every Ridge solver on float32 data
-    # matches the float64 SVD solution to 1e-3. Under our objective,
-    # Ridge(alpha=1) is alpha=1 / n_samples.
-    X, y = offset_regression(seed, n_samples, proportion_nonzero, noise)
-    reference = Ridge(alpha=1.0, solver="svd").fit(X, y)
-    X32, y32 = X.astype(np.float32), y.astype(np.float32)
-    model = GDLinearRegression(solver=solver, alpha=1.0 / n_samples, tol=1e-6, max_iter=20_000)
-    messages = fit_recording(model, X32, y32)
-    assert messages == []
-    assert model.coef_.dtype == np.float32
-    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-3, atol=1e-3)
-    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.parametrize("solver", sorted(FULL_BATCH))
@@ -293,27 +247,3 @@ def test_sparse_and_dense_float32_reach_the_same_point():
     dense = GDLinearRegression(alpha=0.05, tol=1e-7).fit(X32, y.astype(np.float32))
     sparse = GDLinearRegression(alpha=0.05, tol=1e-7).fit(sp.csr_matrix(X32), y.astype(np.float32))
     np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("loss_name", ["squared", "logistic", "multinomial"])
-def test_loss_difference_equals_the_difference_of_losses(loss_name):
-    from sklearn_gd._loss import MultinomialLoss
-
-    rng = np.random.default_rng(0)
-    k = 1 if loss_name != "multinomial" else 3
-    loss = {"squared": SquaredLoss, "logistic": LogisticLoss, "multinomial": MultinomialLoss}[
-        loss_name
-    ]()
-    Z0 = rng.standard_normal((40, k)) * 3
-    Y = rng.random((40, k)) < 0.5 if loss_name != "squared" else rng.standard_normal((40, k))
-    if loss_name == "multinomial":
-        Y = np.eye(k)[rng.integers(0, k, 40)]
-    Y = np.asarray(Y, dtype=np.float64)
-    # small and large differences, both branches
-    D = rng.standard_normal((40, k)) * np.where(rng.random((40, 1)) < 0.5, 1e-3, 5.0)
-    expected = loss.loss(Y, Z0 + D) - loss.loss(Y, Z0)
-    np.testing.assert_allclose(loss.loss_difference(Y, Z0, D), expected, rtol=1e-9, atol=1e-12)
-    # tiny differences keep their relative precision (the plain difference cannot)
-    tiny = 1e-12 * rng.standard_normal((40, k))
-    first_order = np.einsum("ij,ij->i", loss.loss_gradient(Y, Z0)[1], tiny)
-    np.testing.assert_allclose(loss.loss_difference(Y, Z0, tiny), first_order, rtol=1e-6)
