@@ -30,6 +30,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
+from sklearn.callback import ScoringMonitor
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
@@ -59,28 +60,16 @@ print(f"optimal objective F* = {f_star:.6f}")
 # -----------------------------------------
 # ``history_["objective"]`` of a mini-batch run is the mean of the batch
 # objectives seen during each epoch, while the coefficients move: a noisy,
-# lagging estimate. To see the objective of the coefficients themselves, a
-# small scikit-learn callback (``set_callbacks``, scikit-learn >= 1.9)
-# evaluates it on all the data at the end of every epoch. The time it takes is
-# not counted in ``history_["time"]``.
+# lagging estimate. To see the objective of the coefficients themselves,
+# scikit-learn's :class:`~sklearn.callback.ScoringMonitor` (a fit callback,
+# ``set_callbacks``, scikit-learn >= 1.9) evaluates it on all the data at the
+# end of every epoch, on a copy of the estimator holding that epoch's
+# coefficients. The time it takes is not counted in ``history_["time"]``.
 
 
-class ObjectivePerEpoch:
-    """A scikit-learn fit callback storing the full objective after each epoch."""
-
-    def setup(self, estimator, context):
-        self.values = []
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "iteration" and fitted_estimator is not None:
-            self.values.append(objective(fitted_estimator))
-        return False  # never asks to stop
+def full_objective(model, X, y, **metadata):
+    """The objective of the model on all the data, logged as a score."""
+    return {"objective": objective(model)}
 
 
 # %%
@@ -116,7 +105,7 @@ for batch_size, label in [
 ]:
     curves, times = [], []
     for seed in seeds if batch_size < n else seeds[:1]:
-        recorder = ObjectivePerEpoch()
+        monitor = ScoringMonitor(scoring=full_objective)
         model = GDLogisticRegression(
             solver="sgd",
             alpha=alpha,
@@ -126,11 +115,12 @@ for batch_size, label in [
             max_iter=n_epochs,
             n_iter_no_change=n_epochs,  # no early end on a plateau: all 15 epochs
             random_state=seed,
-        ).set_callbacks(recorder)
+        ).set_callbacks(monitor)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # stops at max_iter on purpose
             model.fit(X, y, coef_init=np.zeros((1, X.shape[1])), intercept_init=[0.0])
-        curves.append(np.array(recorder.values) - f_star)
+        epochs = [row for row in monitor.get_logs().data if row["task_name"] == "iteration"]
+        curves.append(np.array([row["objective"] for row in epochs]) - f_star)
         times.append(model.history_["time"])
     runs[label] = (np.array(curves), np.array(times))
     updates = int(np.ceil(n / batch_size))

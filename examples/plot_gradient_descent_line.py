@@ -32,6 +32,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
+from sklearn.callback import ScoringMonitor
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_gd import GDLinearRegression, LossCurveDisplay, Momentum
@@ -47,41 +48,29 @@ print(f"step size 1/L = {eta:.4f}")
 # %%
 # The path of the iterates
 # ------------------------
-# A scikit-learn fit callback (``set_callbacks``, scikit-learn >= 1.9) is told
-# the end of every iteration and, asking for ``fitted_estimator``, receives a
-# copy of the estimator holding that iteration's coefficients; recording them
-# gives the path. (:ref:`sphx_glr_auto_examples_plot_learning_rates.py` uses
-# the same recorder.) ``tol=0`` runs all 300 iterations, so the fit ends with
-# a :class:`~sklearn.exceptions.ConvergenceWarning`, silenced here.
+# scikit-learn's :class:`~sklearn.callback.ScoringMonitor` (a fit callback,
+# ``set_callbacks``, scikit-learn >= 1.9) calls its ``scoring`` on a copy of
+# the estimator holding each iteration's coefficients; a "score" that returns
+# :math:`(w, b)` records the path. (:ref:`sphx_glr_auto_examples_plot_learning_rates.py`
+# records it the same way.) ``tol=0`` runs all 300 iterations, so the fit ends
+# with a :class:`~sklearn.exceptions.ConvergenceWarning`, silenced here.
 
 
-class IterateRecorder:
-    """A scikit-learn fit callback storing (w, b) after every iteration."""
-
-    def setup(self, estimator, context):
-        self.path = [(0.0, 0.0)]  # the fit below starts from zero coefficients
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "iteration" and fitted_estimator is not None:
-            self.path.append((fitted_estimator.coef_[0], fitted_estimator.intercept_))
-        return False  # never asks to stop
+def coefficients(model, X, y, **metadata):
+    """(w, b) of the model at the end of an iteration, logged as two scores."""
+    return {"w": model.coef_[0], "b": model.intercept_}
 
 
-recorder = IterateRecorder()
+monitor = ScoringMonitor(scoring=coefficients)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     # From w = b = 0, as the NumPy loop below (a fit starts the intercept at
     # the mean of y unless told otherwise).
-    GDLinearRegression(solver="gd", max_iter=300, tol=0).set_callbacks(recorder).fit(
+    GDLinearRegression(solver="gd", max_iter=300, tol=0).set_callbacks(monitor).fit(
         X, y, coef_init=[0.0], intercept_init=0.0
     )
-gd_path = np.array(recorder.path)
+iterations = [row for row in monitor.get_logs().data if row["task_name"] == "iteration"]
+gd_path = np.array([(0.0, 0.0)] + [(row["w"], row["b"]) for row in iterations])
 
 # %%
 # The same iterations written out in NumPy give the same numbers: this is all

@@ -36,6 +36,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
+from sklearn.callback import ScoringMonitor
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_gd import DivergenceError, GDLinearRegression, LossCurveDisplay
@@ -60,31 +61,24 @@ print(f"learning_rate=0.02 is {0.02 * L:.2f} / L")
 # %%
 # Recording the iterates
 # ----------------------
-# A scikit-learn fit callback (``set_callbacks``, scikit-learn >= 1.9) is told
-# the end of every iteration and, if its ``on_fit_task_end`` asks for
-# ``fitted_estimator``, receives a copy of the estimator with the coefficients
-# of that iteration. Recording ``coef_`` and ``intercept_`` gives the path. A
-# run that diverges raises :class:`~sklearn_gd.DivergenceError` during the
-# iteration at which it is detected: the callback has seen the iterates
-# before it, and the error carries the history of the objective.
+# scikit-learn's :class:`~sklearn.callback.ScoringMonitor` (a fit callback,
+# ``set_callbacks``, scikit-learn >= 1.9) calls its ``scoring`` on a copy of
+# the estimator holding the coefficients of each iteration; a "score" that
+# returns ``coef_`` and ``intercept_`` records the path. A run that diverges
+# raises :class:`~sklearn_gd.DivergenceError` during the iteration at which it
+# is detected: the monitor has seen the iterates before it, and the error
+# carries the history of the objective.
 
 
-class IterateRecorder:
-    """A scikit-learn fit callback storing (w, b) after every iteration."""
+def coefficients(model, X, y, **metadata):
+    """(w, b) of the model at the end of an iteration, logged as two scores."""
+    return {"w": model.coef_[0], "b": model.intercept_}
 
-    def setup(self, estimator, context):
-        self.path = [(0.0, 0.0)]  # the fits below start from zero coefficients
 
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "iteration" and fitted_estimator is not None:
-            self.path.append((fitted_estimator.coef_[0], fitted_estimator.intercept_))
-        return False  # never asks to stop
+def path(monitor):
+    """The iterates the monitor logged, after the starting point w = b = 0."""
+    rows = [row for row in monitor.get_logs().data if row["task_name"] == "iteration"]
+    return np.array([(0.0, 0.0)] + [(row["w"], row["b"]) for row in rows])
 
 
 # %%
@@ -99,10 +93,10 @@ rates = {
 }
 paths, histories, fitted = {}, {}, {}
 for label, rate in rates.items():
-    recorder = IterateRecorder()
+    monitor = ScoringMonitor(scoring=coefficients)
     model = GDLinearRegression(
         solver="gd", learning_rate=rate, schedule="constant", max_iter=500, tol=1e-6
-    ).set_callbacks(recorder)
+    ).set_callbacks(monitor)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
@@ -115,7 +109,7 @@ for label, rate in rates.items():
     except DivergenceError as error:
         histories[label] = error.history
         outcome = f"DivergenceError: {error}"
-    paths[label] = np.array(recorder.path)
+    paths[label] = path(monitor)
     print(f"learning_rate={rate:.4f}, {label}:\n    {outcome}")
 
 # %%

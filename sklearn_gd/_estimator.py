@@ -131,7 +131,8 @@ _SHARED_DOC_TEMPLATE = """
         stepped from, in ``history_["batch_objective"]`` (one entry per
         update; {first_order_names}).
 """
-_HISTORY_DOC = """    n_iter_ : int
+#: The fitted attributes every estimator documents after its coefficients.
+_FITTED_DOC = """    n_iter_ : int
         Iterations (full-batch solvers) or epochs (mini-batch solvers) run;
         summed over the calls of ``partial_fit``. Equals the length of each
         array of ``history_``.
@@ -156,6 +157,10 @@ _HISTORY_DOC = """    n_iter_ : int
     best_validation_score_ : float or None
         The best of ``validation_scores_`` (whose coefficients are kept with
         early stopping); None without validation data.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features, when ``X`` had string column names.
 """
 
 _SHARED_DOC = _SHARED_DOC_TEMPLATE.format(
@@ -168,6 +173,45 @@ _SHARED_DOC = _SHARED_DOC_TEMPLATE.format(
     first_order_names=_quoted(solver_names(lambda cls: issubclass(cls, FirstOrderSolver))),
     minibatch_names=_quoted(solver_names(lambda cls: not getattr(cls, "full_batch_default", True))),
 )
+
+
+#: The docstring of ``partial_fit``; ``{y}``: the estimator's ``y`` (and ``classes``).
+_PARTIAL_FIT_DOC = """One pass (epoch) over ``X``, continuing from the previous calls.
+
+        For the solvers that keep a state between passes (those whose
+        ``supports_partial_fit`` is set: ``solvers_with("supports_partial_fit")``
+        lists them); other solvers have no ``partial_fit``. Everything the run
+        changes is kept between calls: the optimiser's buffers (momentum,
+        Adam's moments and step count), the learning rate (``"auto"`` is
+        resolved on the first call), the schedule's position and its plateau
+        reductions. ``early_stopping`` does not apply.
+
+        Parameters
+        ----------
+        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+            A block of training data; later calls must have the same features.
+{y}        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+
+
+def documented(template, **fields):
+    """Decorator: the function's docstring is ``template`` with ``fields`` filled in.
+
+    For a method the estimators document alike but for a few lines (their
+    ``y``), whose signatures differ.
+    """
+
+    def decorate(function):
+        function.__doc__ = template.format(**fields)
+        return function
+
+    return decorate
 
 
 #: The parameters every estimator takes, with their defaults (classifiers add
@@ -321,6 +365,59 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         return hasattr(self, "coef_")
 
     # ---------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        coef_init=None,
+        intercept_init=None,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 stays float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels for the classifiers. For ``GDLinearRegression``, the
+            targets: numeric strings are read as numbers, and a 2-D ``y`` fits
+            one model per column (the objective sums their squared losses).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; an integer weight equals repeating the row.
+        coef_init : array-like of shape (n_outputs, n_features), default=None
+            Coefficients to start from (scikit-learn SGD's spelling); a model
+            with one output also takes shape (n_features,). None: zero.
+        intercept_init : array-like of shape (n_outputs,), default=None
+            Intercept(s) to start from. None: the intercept that is optimal
+            for the starting coefficients when those are zero, see the user
+            guide (for given ``coef_init``, still that of zero coefficients).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set of your own (scikit-learn's
+            ``HistGradientBoosting*`` spelling): after every iteration or epoch
+            the data term of the objective on it (the weighted mean loss,
+            without the penalty) goes into ``history_["validation_loss"]`` and
+            the estimator's ``score`` on it into ``history_["validation_score"]``.
+            With ``early_stopping=True`` it is the set early stopping watches,
+            instead of a held-out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val`` (class weights are applied to them too).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        val = None if X_val is None and y_val is None else (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, init=self._init(coef_init, intercept_init), val=val)
+
     def _fitted_state(self):
         """The attributes fit sets: public ones ending in ``_`` and the solver state."""
         return {

@@ -246,17 +246,22 @@ class Objective:
         C[:d] = self.penalty.prox(C[:d], step)
         return C.ravel()
 
-    def refined(self, theta):
-        """This objective in float64 arithmetic, its values relative to ``theta``.
+    def refined(self, theta, tol=0.0):
+        """This objective with its values relative to ``theta``, resolvable near ``theta``.
 
         For solvers that stop at the precision limit of the objective's values
         while the gradient is still above ``tol``: :class:`RefinedObjective`.
-        None when the data layer cannot take float64 products over its ``X``
-        (dask chunks).
+        Its products over ``X`` stay in ``X``'s dtype when ``tol`` is at least
+        :data:`NARROW_TOL_EPS` machine epsilons of it (float32 products resolve
+        the gradient far below such a ``tol``, at half the cost of float64
+        ones); otherwise, and when a refined objective is refined again, they
+        are taken in float64. None when the data layer cannot take float64
+        products over its ``X`` (dask chunks).
         """
         if getattr(self.design, "in_float64", None) is None:
             return None
-        return RefinedObjective(self, theta)
+        narrow = tol >= NARROW_TOL_EPS * np.finfo(self.design.dtype).eps
+        return RefinedObjective(self, theta, widen=not narrow)
 
     # ------------------------------------------------------------ curvature
     def hessian_operator(self, theta):
@@ -391,15 +396,18 @@ class Objective:
     def batches(self, size, rng):
         """The mini-batches of one epoch, in a random order: ``(objective, share)`` pairs.
 
-        Each batch is a :meth:`batch` view of ``size`` rows (the last one may be
-        smaller) and ``share`` is its fraction of the rows, so that the shares of
-        an epoch sum to 1. With ``size >= n_samples`` the one batch is the whole
+        The ``n_samples`` rows are split into ``ceil(n_samples / size)`` batches
+        whose sizes differ by at most one row (215 rows in batches of at most
+        200: 108 and 107, not 200 and 15, whose gradient would be far noisier
+        than the others' at the same learning rate). Each batch is a
+        :meth:`batch` view and ``share`` is its fraction of the rows, so that
+        the shares of an epoch sum to 1. With ``size >= n_samples`` the one batch is the whole
         objective (and ``rng`` is not drawn from).
 
         Parameters
         ----------
         size : int
-            Rows per batch.
+            Most rows per batch.
         rng : numpy.random.RandomState
             Source of the order.
 
@@ -412,8 +420,7 @@ class Objective:
             yield self, 1.0
             return
         order = rng.permutation(n)
-        for start in range(0, n, size):
-            index = order[start : start + size]
+        for index in np.array_split(order, -(-n // size)):
             yield self.batch(index), index.shape[0] / n
 
     def sample_batches(self, count, size, rng):
@@ -446,6 +453,11 @@ class Objective:
         )
 
 
+#: A refinement keeps ``X``'s own dtype for its products when ``tol`` is at
+#: least this many machine epsilons of that dtype (float32: 1.2e-5).
+NARROW_TOL_EPS = 100
+
+
 class RefinedObjective(Objective):
     r"""An :class:`Objective` in float64 whose values are differences from a reference point.
 
@@ -462,11 +474,15 @@ class RefinedObjective(Objective):
 
     each loss difference computed without cancellation (``loss_difference``)
     and ``d`` as one product with ``theta - theta0``, so that its rounding
-    error is relative to the difference, not to :math:`F`. Its gradient and
-    curvature are those of :math:`F`, and over float32 ``X`` every product is
-    accumulated in float64 (``Design.in_float64``: ``X`` converted one block at
-    a time, never copied whole). It costs the same passes over ``X`` as the
-    objective it refines, plus keeping the predictor ``Z_0`` (``n x k``).
+    error is relative to the difference, not to :math:`F`: even in float32,
+    ``d`` carries about seven correct digits of the change a step makes. Its
+    gradient and curvature are those of :math:`F`. With ``widen=True`` every
+    product over float32 ``X`` is accumulated in float64 as well
+    (``Design.in_float64``: ``X`` converted one block at a time, never copied
+    whole, at two to four times the cost of a float32 pass): what is left when
+    the float32 products no longer resolve the gradient. It costs the same
+    passes over ``X`` as the objective it refines, plus keeping the predictor
+    ``Z_0`` (``n x k``).
 
     Parameters
     ----------
@@ -474,11 +490,13 @@ class RefinedObjective(Objective):
         The objective to refine (its data, loss, targets, weights and penalty).
     theta0 : ndarray of shape (n_coef,)
         The reference point: values are ``F(theta) - F(theta0)``.
+    widen : bool, default=True
+        Take the products over ``X`` in float64 whatever ``X``'s dtype.
     """
 
-    def __init__(self, objective, theta0):
+    def __init__(self, objective, theta0, *, widen=True):
         super().__init__(
-            objective.design.in_float64(),
+            objective.design.in_float64() if widen else objective.design,
             objective.loss,
             objective.Y,
             objective.sample_weight,
@@ -489,12 +507,19 @@ class RefinedObjective(Objective):
         self._gram = objective._gram
         self.theta0 = np.array(theta0, dtype=np.float64)
         self._C0 = self.coef_matrix(self.theta0)
-        self._Z0 = self.design.linear_predictor(self._C0)
+        if self.design is objective.design:  # the last evaluation's Z when it was at theta0
+            self._Z0 = objective._predictor(self.theta0, self._C0)
+        else:
+            self._Z0 = self.design.linear_predictor(self._C0)
         #: ``F(theta0)`` itself (in float64), to report values as the objective's.
         self.reference_value = float(
             self.scale * self._weighted_sum(self.loss.loss(self.Y, self._Z0))
             + self.penalty.value(self._weights_rows(self._C0))
         )
+
+    def refined(self, theta, tol=0.0):
+        """Refined again from ``theta``, with float64 products over ``X`` this time."""
+        return RefinedObjective(self, theta, widen=True)
 
     def _difference(self, theta):
         """``(C, Z, data term of F(theta) - F(theta0) + L2 part of it)``."""

@@ -82,12 +82,11 @@ def train(solver, objective, theta0, settings, *, partial=False, state=None, mon
         n_iter_no_change=settings.n_iter_no_change,
         random_state=settings.random_state,
         verbose=settings.verbose,
-        initial_state=state,
         average=settings.average,
         record_batches=settings.record_batches,
     )
     if partial:
-        result = solver.partial_minimize(objective, theta0, **common)
+        result = solver.partial_minimize(objective, theta0, initial_state=state, **common)
     else:
         result = solver.minimize(
             objective, theta0, max_iter=settings.max_iter, callback=callback, **common

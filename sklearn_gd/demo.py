@@ -34,6 +34,7 @@ from sklearn_gd import (
     GDLogisticRegression,
     GDSoftmaxClassifier,
 )
+from sklearn_gd.solvers import solvers_with
 
 #: (estimator class, data set name, loader).
 CASES = [
@@ -47,7 +48,7 @@ CASES = [
 COLUMNS = [
     ("estimator", 20, "<"),
     ("dataset", 13, "<"),
-    ("solver", 8, "<"),
+    ("solver", max(map(len, SOLVERS)), "<"),
     ("test score", 10, ">"),
     ("n_iter", 6, ">"),
     ("fit ms", 7, ">"),
@@ -125,7 +126,7 @@ def main():
     print()
     print("test score: R^2 for GDLinearRegression, accuracy for the classifiers.")
     print("objective: last entry of loss_curve_ (the training objective with the penalty;")
-    print("  the epoch mean over mini-batches for sgd/adam/adamw when they use mini-batches).")
+    print(f"  the epoch mean over mini-batches for {'/'.join(solvers_with('stochastic'))}).")
     print("converged: 'ok' = the solver met its stopping criterion; 'warn' = it emitted a")
     print("  ConvergenceWarning (usually: max_iter reached first).")
     print("GDLinearRegression is fitted on a standardised target (TransformedTargetRegressor);")

@@ -4,7 +4,15 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils._available_if import available_if
 
-from ._estimator import _HISTORY_DOC, _SHARED_DOC, GDLinearModel, fit_context, predicts_rows
+from ._estimator import (
+    _FITTED_DOC,
+    _PARTIAL_FIT_DOC,
+    _SHARED_DOC,
+    GDLinearModel,
+    documented,
+    fit_context,
+    predicts_rows,
+)
 from ._loss import SquaredLoss
 
 
@@ -46,12 +54,8 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         Intercept ``b`` (0.0 when ``fit_intercept=False``); an array when ``y``
         was 2-D.
 """
-        + _HISTORY_DOC
-        + """    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features, when ``X`` had string column names.
-
+        + _FITTED_DOC
+        + """
     Examples
     --------
     >>> import numpy as np
@@ -64,86 +68,16 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     """
     )
 
-    @fit_context(prefer_skip_nested_validation=True)
-    def fit(
-        self,
-        X,
-        y,
-        sample_weight=None,
-        *,
-        coef_init=None,
-        intercept_init=None,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-    ):
-        """Fit the model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 stays float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets; numeric strings are read as numbers. A 2-D ``y`` fits
-            one model per column (the objective sums their squared losses).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; an integer weight equals repeating the row.
-        coef_init : array-like of shape (n_outputs, n_features), default=None
-            Coefficients to start from (scikit-learn SGD's spelling); a model
-            with one output also takes shape (n_features,). None: zero.
-        intercept_init : array-like of shape (n_outputs,), default=None
-            Intercept(s) to start from. None: the intercept that is optimal
-            for the starting coefficients when those are zero, see the user
-            guide (for given ``coef_init``, still that of zero coefficients).
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
-            A validation set of your own (scikit-learn's
-            ``HistGradientBoosting*`` spelling): after every iteration or epoch
-            the data term of the objective on it (the weighted mean loss,
-            without the penalty) goes into ``history_["validation_loss"]`` and
-            the estimator's ``score`` on it into ``history_["validation_score"]``.
-            With ``early_stopping=True`` it is the set early stopping watches,
-            instead of a held-out ``validation_fraction`` of ``X``.
-        y_val : array-like of shape (n_val,), default=None
-            Targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of ``X_val`` (class weights are applied to them too).
-
-        Returns
-        -------
-        self : GDLinearRegression
-            The fitted estimator.
-        """
-        val = None if X_val is None and y_val is None else (X_val, y_val, sample_weight_val)
-        return self._fit(X, y, sample_weight, init=self._init(coef_init, intercept_init), val=val)
-
     @available_if(GDLinearModel._check_partial_fit)
     @fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
-        """One pass (epoch) over ``X``, continuing from the previous calls.
-
-        For the solvers that keep a state between passes (those whose
-        ``supports_partial_fit`` is set: ``solvers_with("supports_partial_fit")``
-        lists them); other solvers have no ``partial_fit``. Everything the run
-        changes is kept between calls: the optimiser's buffers (momentum,
-        Adam's moments and step count), the learning rate (``"auto"`` is
-        resolved on the first call), the schedule's position and its plateau
-        reductions. ``early_stopping`` does not apply.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A block of training data; later calls must have the same features.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    @documented(
+        _PARTIAL_FIT_DOC,
+        y="""        y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets; numeric strings are read as numbers. A 2-D ``y`` fits
             one model per column (the objective sums their squared losses).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights.
-
-        Returns
-        -------
-        self : GDLinearRegression
-            The updated estimator.
-        """
+""",
+    )
+    def partial_fit(self, X, y, sample_weight=None):
         return self._fit(X, y, sample_weight, partial=True)
 
     def _loss(self):

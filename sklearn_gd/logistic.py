@@ -5,7 +5,7 @@ from scipy.special import log_expit, logit, logsumexp
 from sklearn.utils import _safe_indexing
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _HISTORY_DOC, _SHARED_DOC, bounded_frequencies, predicts_rows
+from ._estimator import _FITTED_DOC, _SHARED_DOC, bounded_frequencies, predicts_rows
 from ._loss import LogisticLoss
 
 
@@ -42,12 +42,8 @@ class GDLogisticRegression(GDLinearClassifier):
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts.
 """
-        + _HISTORY_DOC
-        + """    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features, when ``X`` had string column names.
-
+        + _FITTED_DOC
+        + """
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer

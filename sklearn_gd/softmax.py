@@ -4,7 +4,7 @@ import numpy as np
 from scipy.special import log_expit, log_softmax
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _HISTORY_DOC, _SHARED_DOC, bounded_frequencies, predicts_rows
+from ._estimator import _FITTED_DOC, _SHARED_DOC, bounded_frequencies, predicts_rows
 from ._loss import MultinomialLoss
 
 
@@ -40,12 +40,8 @@ class GDSoftmaxClassifier(GDLinearClassifier):
     intercept_ : ndarray of shape (n_classes,)
         Intercepts.
 """
-        + _HISTORY_DOC
-        + """    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features, when ``X`` had string column names.
-
+        + _FITTED_DOC
+        + """
     Examples
     --------
     >>> from sklearn.datasets import load_iris

@@ -13,6 +13,8 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, settings
 from scipy.optimize import minimize
 from scipy.special import log_expit, log_softmax, logsumexp
+from sklearn.datasets import make_regression
+from sklearn.preprocessing import minmax_scale
 
 settings.register_profile(
     "ci",
@@ -69,6 +71,39 @@ def classification_data(seed, n, d, n_classes, *, flip=0.1):
     y = np.concatenate([y, [c for _, c in copies]])
     order = rng.permutation(n)
     return X[order], y[order], rng
+
+
+def estimator_data(cls, seed=0, n=60, d=4):
+    """``(X, y)`` for an estimator class: regression data, or three overlapping classes."""
+    if cls.__name__ == "GDLinearRegression":
+        X, y, _ = regression_data(seed, n, d)
+    else:
+        X, y, _ = classification_data(seed, n, d, 3)
+    return X, y
+
+
+def offset_regression(seed, n_samples, proportion_nonzero, noise, n_features=30):
+    """scikit-learn's ``_make_sparse_offset_regression`` (its Ridge tests), minmax-scaled.
+
+    Features offset by 30 then zeroed at random (a share ``1 - proportion_nonzero``),
+    with the targets corrected for the removed entries: large, badly centred targets.
+    """
+    X, y, c = make_regression(
+        n_samples=n_samples,
+        n_features=n_features,
+        n_informative=10,
+        bias=10.0,
+        noise=noise,
+        coef=True,
+        random_state=seed,
+    )
+    X += 30.0
+    mask = np.random.RandomState(seed).binomial(1, proportion_nonzero, X.shape) > 0
+    removed = X.copy()
+    X[~mask] = 0.0
+    removed[mask] = 0.0
+    y -= removed @ c
+    return minmax_scale(X), y
 
 
 def sample_weights(rng, n, weighted, zeros=True):

@@ -1,25 +1,54 @@
 """The first-order training loop (``sklearn_gd/solvers/_first_order.py``) and its run state.
 
-What ``fit`` restarts and what ``partial_fit`` resumes, the plateau rule, divergence
-detection under mini-batch noise, how often a block is read, and the same loop on
-dask chunks. Small data throughout; each test fails when its behaviour is missing.
+What ``fit`` restarts and what ``partial_fit`` resumes, the plateau rule, how often a
+block is read, the batch size, the learning rate ``"auto"``, and divergence: a
+learning rate far too large is detected within a few iterations and reported as a
+``DivergenceError`` naming it and a smaller one, a merely too large one never
+returns, silently, a model worse than zero coefficients, and mini-batch noise is
+not mistaken for divergence. Small data throughout; each test fails when its
+behaviour is missing.
 """
 
+import contextlib
+import io
+import re
 import warnings
 
 import numpy as np
 import pytest
-from conftest import fitted_objective
+from conftest import estimator_data, fitted_objective, regression_data
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, make_classification
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
 
-from sklearn_gd import GDLinearRegression, GDLogisticRegression
+import sklearn_gd._objective as objective_module
+from sklearn_gd import (
+    SOLVERS,
+    DivergenceError,
+    GDLinearRegression,
+    GDLogisticRegression,
+    GDSoftmaxClassifier,
+)
 from sklearn_gd._data import Design
+from sklearn_gd._loss import LogisticLoss
+from sklearn_gd._objective import Objective
+from sklearn_gd._penalty import ElasticNetPenalty
 from sklearn_gd.solvers import solvers_with
+from sklearn_gd.solvers._batch_buffers import BatchBuffers
 
+#: Divergence tests stop runs early on purpose: not converging is not the point there.
+QUIET = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 STOCHASTIC = solvers_with("stochastic")
 PARTIAL = solvers_with("supports_partial_fit")
+FEW = settings(
+    deadline=None,
+    max_examples=4,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +60,13 @@ def cancer():
 def _objective_gap(est, X, y, reference):
     """``F(est) - F(reference)``, ``reference`` fitted tightly."""
     return fitted_objective(est, X, y) - fitted_objective(reference, X, y)
+
+
+def _quietly(fit, *args, **kwargs):
+    """Call ``fit`` ignoring ConvergenceWarning (runs stopped early on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fit(*args, **kwargs)
 
 
 def _fit(est, X, y, **kwargs):
@@ -106,6 +142,39 @@ def test_noisy_short_run_near_its_start_warns_instead_of_diverging(solver):
     assert fitted_objective(est, X, y) <= fitted_objective(start, X, y)
 
 
+@pytest.mark.parametrize("buffered", [False, True])
+def test_an_epoch_splits_its_rows_into_batches_of_equal_size(buffered):
+    # 215 rows in batches of at most 200: 108 and 107, not 200 and a noisy 15.
+    X, y = make_classification(n_samples=215, n_features=4, random_state=0)
+    objective = Objective(
+        Design(X, fit_intercept=True),
+        LogisticLoss(),
+        y[:, None].astype(float),
+        np.ones(len(y)),
+        ElasticNetPenalty(0.0, 0.0),
+    )
+    source = BatchBuffers.for_run(objective, 200) if buffered else objective
+    parts = list(source.batches(200, np.random.RandomState(0)))
+    assert sorted(part.n_samples for part, _ in parts) == [107, 108]
+    assert sum(share for _, share in parts) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("solver", ["adam", "adagrad"])
+def test_a_small_remainder_batch_does_not_hold_the_run_back(solver):
+    # With batches of 200 and 15 rows the small one's noisy steps set the
+    # plateau: these runs stopped 2.5 % and 1 % of the gap above the optimum
+    # (now 0.03 % and 0.2 %; sgd: 0.8 % then, 0.5 % now).
+    X, y = make_classification(215, 6, n_informative=4, flip_y=0.1, random_state=215)
+    exact = GDLogisticRegression(solver="lbfgs", alpha=0.3, tol=1e-10).fit(X, y)
+    est = GDLogisticRegression(solver=solver, alpha=0.3, random_state=0)
+    assert not _fit(est, X, y)
+    zero = GDLogisticRegression(solver="lbfgs", alpha=0.3, max_iter=1)
+    _fit(zero, X, y)
+    zero.coef_[:], zero.intercept_[:] = 0.0, 0.0
+    gap = _objective_gap(est, X, y, exact) / _objective_gap(zero, X, y, exact)
+    assert gap < 2.5e-3
+
+
 # --------------------------------------------------------------- reads of X
 @pytest.mark.parametrize("solver", PARTIAL)
 def test_partial_fit_reads_its_block_once(solver, monkeypatch):
@@ -150,3 +219,237 @@ def test_one_batch_run_is_not_stopped_by_slow_progress(solver):
     zero.coef_[:], zero.intercept_[:] = 0.0, 0.0
     gap = _objective_gap(est, X, y, exact) / _objective_gap(zero, X, y, exact)
     assert gap < 5e-4
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_more_patience_stops_later_and_lower(cancer, solver):
+    # Standardised breast cancer at alpha=1e-4 is ill-conditioned: the mini-batch
+    # rules stop on a plateau before the optimum. That stop must at least be
+    # monotone in its patience (more epochs, a lower objective) and not far off.
+    X, y = cancer
+    exact = GDLogisticRegression(solver="lbfgs", tol=1e-10).fit(X, y)
+    n_iter, values = [], []
+    for patience in [2, 3, 10]:
+        est = GDLogisticRegression(solver=solver, n_iter_no_change=patience, random_state=0)
+        assert not _fit(est, X, y)
+        n_iter.append(est.n_iter_)
+        values.append(fitted_objective(est, X, y))
+    assert n_iter == sorted(n_iter)
+    assert values == sorted(values, reverse=True)
+    assert values[0] < 1.5 * fitted_objective(exact, X, y)
+
+
+# ----------------------------------------------------------------- batch size
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_sgd_auto_batch_size_is_min_200_n(solver, monkeypatch):
+    sizes = []
+    original = objective_module.Objective.smooth_value_and_gradient
+
+    def recording(self, theta):
+        sizes.append(self.n_samples)
+        return original(self, theta)
+
+    monkeypatch.setattr(objective_module.Objective, "smooth_value_and_gradient", recording)
+    X, y, _ = regression_data(0, 500, 3)
+    _quietly(GDLinearRegression(solver=solver, max_iter=3, random_state=0).fit, X, y)
+    # 500 rows in batches of at most 200: 167 + 167 + 166 per epoch, three
+    # epochs (and, for some rules, batches of 200 rows that estimate the step
+    # size before the first epoch)
+    assert set(sizes) - {200} == {166, 167}
+    assert sizes.count(166) == 3 and sizes.count(167) == 6
+
+    sizes.clear()
+    _quietly(GDLinearRegression(solver=solver, max_iter=3, random_state=0).fit, X[:150], y[:150])
+    assert set(sizes) == {150}  # min(200, 150): one batch, the whole data
+
+    sizes.clear()
+    _quietly(
+        GDLinearRegression(solver=solver, max_iter=3, batch_size=64, random_state=0).fit,
+        X[:150],
+        y[:150],
+    )
+    assert set(sizes) - {64} == {50}  # 150 rows in batches of at most 64: three of 50
+    assert sizes.count(50) == 9
+
+
+# ------------------------------------------------------------------ divergence
+#: Rules run by this loop, and ista (which backtracks from the rate it is given).
+FIRST_ORDER = ["gd", "sgd", "momentum", "adam", "adamw", "ista"]
+ESTIMATORS = (GDLinearRegression, GDLogisticRegression, GDSoftmaxClassifier)
+DIVERGENCE_CASES = [
+    pytest.param(cls, solver, id=f"{cls.__name__[2:]}-{solver}")
+    for cls in ESTIMATORS
+    for solver in FIRST_ORDER
+]
+#: Iterations (or epochs) within which a hopeless learning rate must be caught.
+FEW_ITERATIONS = 5
+
+
+def test_first_order_solvers_are_registered():
+    assert set(FIRST_ORDER) <= set(SOLVERS)
+
+
+def divergence_data(cls, n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    if cls is GDLinearRegression:
+        return X, X @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.standard_normal(n)
+    return X, np.argmax(X @ rng.standard_normal((3, 3)) + rng.gumbel(size=(n, 3)), axis=1)
+
+
+def learning_rates_named(message):
+    """The numbers given as a learning rate in a message (``learning_rate=1e+30``, ...)."""
+    pattern = r"learning[_ ]rate\D{0,12}?(\d[\d.]*(?:[eE][-+]?\d+)?)"
+    return [float(v) for v in re.findall(pattern, message)]
+
+
+def assert_unfitted(est, X):
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+
+
+@QUIET
+@pytest.mark.parametrize("cls, solver", DIVERGENCE_CASES)
+@FEW
+@given(exponent=st.integers(6, 300), batch_size=st.sampled_from(["auto", 5]))
+@example(exponent=6, batch_size="auto")
+@example(exponent=30, batch_size=5)
+@example(exponent=300, batch_size="auto")
+def test_huge_learning_rate_is_stopped_early_and_named(cls, solver, exponent, batch_size):
+    """learning_rate from 1e6 to 1e300: a DivergenceError within a few iterations.
+
+    The error (a ``ValueError``) names the solver, the iteration, the rate
+    (first) and a tenth of it to try; it carries the rate and the history up
+    to that iteration, one line of which ``verbose`` printed per iteration;
+    the estimator is left unfitted. ISTA backtracks from the learning rate it
+    is given, so for it recovering from the bad start and fitting well is a
+    correct outcome too.
+    """
+    X, y = divergence_data(cls)
+    learning_rate = 10.0**exponent
+    est = cls(
+        solver=solver,
+        alpha=0.0,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        max_iter=200,
+        random_state=0,
+        verbose=1,
+    )
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            est.fit(X, y)
+    except DivergenceError as exc:
+        assert isinstance(exc, ValueError)
+        message = str(exc)
+        found = re.search(rf"solver={solver!r} diverged at iteration (\d+)", message)
+        assert found, message
+        iteration = int(found.group(1))
+        assert iteration <= FEW_ITERATIONS, message
+        assert len(exc.history["objective"]) == iteration
+        assert len(printed.getvalue().splitlines()) == iteration, printed.getvalue()
+        assert exc.learning_rate == learning_rate
+        named = learning_rates_named(message)
+        assert named[0] == pytest.approx(learning_rate, rel=1e-2), message  # the rate first
+        assert f"learning_rate={learning_rate:.3g} is too large" in message, message
+        assert f"try learning_rate={learning_rate / 10:.3g} or smaller" in message, message
+        assert_unfitted(est, X)
+        return
+    assert solver == "ista", f"solver={solver!r} fitted with learning_rate={learning_rate:g}"
+    zero = fitted_objective(
+        est, X, y, None, np.zeros_like(est.coef_), np.zeros_like(est.intercept_)
+    )
+    assert np.all(np.isfinite(est.coef_))
+    assert fitted_objective(est, X, y, None, est.coef_, est.intercept_) <= zero
+
+
+@QUIET
+@pytest.mark.parametrize("cls, solver", DIVERGENCE_CASES)
+@FEW
+@given(factor=st.sampled_from([5.0, 50.0, 500.0, 5000.0]), batch_size=st.sampled_from(["auto", 5]))
+@example(factor=500.0, batch_size="auto")
+def test_too_large_learning_rate_never_returns_a_silently_worse_model(
+    cls, solver, factor, batch_size
+):
+    """``factor`` times the largest stable step: diverge loudly or fit no worse than zero.
+
+    For the logistic and softmax losses the objective grows only linearly with
+    the coefficients, so an oscillating run never "explodes"; it must still
+    not be returned as if it were a fit.
+    """
+    X, y = divergence_data(cls)
+    curvature = {GDLinearRegression: 1.0, GDLogisticRegression: 0.25, GDSoftmaxClassifier: 0.5}
+    X1 = np.hstack([X, np.ones((X.shape[0], 1))])
+    lipschitz = curvature[cls] * np.linalg.eigvalsh(X1.T @ X1 / X.shape[0])[-1]
+    learning_rate = factor / lipschitz
+    est = cls(
+        solver=solver,
+        alpha=0.0,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        max_iter=100,
+        random_state=0,
+    )
+    try:
+        est.fit(X, y)
+    except DivergenceError as exc:
+        named = learning_rates_named(str(exc))
+        assert any(np.isclose(v, learning_rate, rtol=1e-2) for v in named), str(exc)
+        assert_unfitted(est, X)
+        return
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+    zero = fitted_objective(
+        est, X, y, None, np.zeros_like(est.coef_), np.zeros_like(est.intercept_)
+    )
+    fitted = fitted_objective(est, X, y, None, est.coef_, est.intercept_)
+    assert fitted <= zero, (
+        f"learning_rate={learning_rate:.3g} ({factor:g} / L): returned a model with "
+        f"objective {fitted:.6g}, worse than {zero:.6g} at zero coefficients, without an error"
+    )
+
+
+MINI_BATCH = [s for s, c in SOLVERS.items() if getattr(c, "uses_batch_size", False)]
+
+
+@QUIET
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__[2:])
+@pytest.mark.parametrize("solver", MINI_BATCH)
+@pytest.mark.parametrize("batch_size", [1, 8])
+@settings(FEW, max_examples=2)
+@given(seed=st.integers(0, 2**16))
+def test_auto_learning_rate_fits_benign_data_with_mini_batches(cls, solver, batch_size, seed):
+    """``learning_rate="auto"`` on standard Gaussian data: no divergence, no worse than zero.
+
+    The auto step exists so that users need not tune it; with mini-batches it
+    must account for the batch noise (and for momentum's amplification).
+    """
+    X, y = divergence_data(cls, n=60, seed=seed)
+    est = cls(solver=solver, alpha=0.0, batch_size=batch_size, max_iter=30, random_state=seed)
+    est.fit(X, y)
+    zero = fitted_objective(
+        est, X, y, None, np.zeros_like(est.coef_), np.zeros_like(est.intercept_)
+    )
+    fitted = fitted_objective(est, X, y, None, est.coef_, est.intercept_)
+    assert fitted <= zero, f"objective {fitted:.6g} after fit, {zero:.6g} at zero coefficients"
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_gd_auto_learning_rate_does_not_diverge(cls):
+    X, y = estimator_data(cls, n=80, d=4)
+    X = X * np.array([1e3, 1.0, 1e-2, 30.0])  # badly scaled features
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # ill-conditioned: slow
+        est = cls(solver="gd", max_iter=300).fit(X, y)  # no DivergenceError
+    curve = np.asarray(est.loss_curve_)
+    assert np.all(np.isfinite(curve)) and np.all(np.isfinite(est.coef_))
+    # a step of at most 1 / L never increases the objective
+    assert np.all(np.diff(curve) <= 1e-12 * np.abs(curve[:-1]))
+    assert curve[-1] < curve[0]
+    if cls is GDLinearRegression:
+        # the estimate is tight for squared loss: a step 3 times as long diverges
+        lr = est.history_["learning_rate"][0]
+        with pytest.raises(DivergenceError):
+            cls(solver="gd", max_iter=300, learning_rate=3 * lr).fit(X, y)

@@ -337,3 +337,25 @@ def test_lipschitz_estimate_bounds_the_hessian_of_classification_losses(case):
     rng = np.random.default_rng(10)
     for theta in [np.zeros(obj.n_coef), *rng.standard_normal((3, obj.n_coef))]:
         assert L >= 0.99 * np.linalg.eigvalsh(obj.hessian(theta)).max()
+
+
+@pytest.mark.parametrize("loss_name", ["squared", "logistic", "multinomial"])
+def test_loss_difference_equals_the_difference_of_losses(loss_name):
+    rng = np.random.default_rng(0)
+    k = 1 if loss_name != "multinomial" else 3
+    loss = {"squared": SquaredLoss, "logistic": LogisticLoss, "multinomial": MultinomialLoss}[
+        loss_name
+    ]()
+    Z0 = rng.standard_normal((40, k)) * 3
+    Y = rng.random((40, k)) < 0.5 if loss_name != "squared" else rng.standard_normal((40, k))
+    if loss_name == "multinomial":
+        Y = np.eye(k)[rng.integers(0, k, 40)]
+    Y = np.asarray(Y, dtype=np.float64)
+    # small and large differences, both branches
+    D = rng.standard_normal((40, k)) * np.where(rng.random((40, 1)) < 0.5, 1e-3, 5.0)
+    expected = loss.loss(Y, Z0 + D) - loss.loss(Y, Z0)
+    np.testing.assert_allclose(loss.loss_difference(Y, Z0, D), expected, rtol=1e-9, atol=1e-12)
+    # tiny differences keep their relative precision (the plain difference cannot)
+    tiny = 1e-12 * rng.standard_normal((40, k))
+    first_order = np.einsum("ij,ij->i", loss.loss_gradient(Y, Z0)[1], tiny)
+    np.testing.assert_allclose(loss.loss_difference(Y, Z0, tiny), first_order, rtol=1e-6)

@@ -1,33 +1,28 @@
-"""Behaviour of the solvers and of the estimators around them.
+"""Each solver's own behaviour (``sklearn_gd/solvers/<name>.py``).
 
-Each test names one behaviour and asserts on numbers, so that it fails when the
-behaviour is missing.
+The update rules of Adam / AdamW, AdaGrad / RMSProp and momentum against their
+recurrences; FISTA, BFGS, trust region and Newton against what they are for;
+the convergence warning of every solver. What the first-order loop shares is
+in ``test_first_order.py``, what every estimator guarantees whatever its solver
+in ``test_estimator.py``. Each test names one behaviour and asserts on numbers,
+so that it fails when the behaviour is missing.
 """
 
-import pickle
-import re
 import warnings
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
-from conftest import classification_data, fitted_objective, regression_data
-from sklearn.base import clone
+from conftest import classification_data, estimator_data, fitted_objective, regression_data
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 import sklearn_gd._objective as objective_module
 from sklearn_gd import (
     BFGS,
     ISTA,
-    LBFGS,
     SOLVERS,
     AdaGrad,
     Adam,
     AdamW,
-    DivergenceError,
     GDLinearRegression,
     GDLogisticRegression,
     GDSoftmaxClassifier,
@@ -50,14 +45,6 @@ def quietly(fit, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return fit(*args, **kwargs)
-
-
-def data_for(cls, seed=0, n=60, d=4):
-    if cls is GDLinearRegression:
-        X, y, _ = regression_data(seed, n, d)
-    else:
-        X, y, _ = classification_data(seed, n, d, 3)
-    return X, y
 
 
 def squared_objective(alpha, fit_intercept=True, seed=0):
@@ -123,7 +110,7 @@ def test_adamw_step_is_scale_free_adam_step_plus_decay():
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_adamw_equals_adam_at_alpha_zero(cls):
-    X, y = data_for(cls, n=300)
+    X, y = estimator_data(cls, n=300)
     params = dict(alpha=0.0, batch_size=32, max_iter=30, random_state=0)
     adam = quietly(cls(solver="adam", **params).fit, X, y)
     adamw = quietly(cls(solver="adamw", **params).fit, X, y)
@@ -272,26 +259,18 @@ def test_momentum_nesterov_differs_from_heavy_ball():
     for nesterov in [False, True]:
         solver = Momentum(momentum=0.9, nesterov=nesterov)
         trajectories[nesterov] = [
-            quietly(GDLinearRegression(solver=solver, max_iter=k, **kw).fit, X, y).coef_
-            for k in (2, 10)
+            quietly(GDLinearRegression(solver=solver, max_iter=k, **kw).fit, X, y) for k in (2, 10)
         ]
     for heavy, nest in zip(trajectories[False], trajectories[True], strict=True):
-        assert np.abs(heavy - nest).max() > 1e-3
+        assert np.abs(heavy.coef_ - nest.coef_).max() > 1e-3
     # Nesterov's look-ahead damps the heavy ball's overshoot on this quadratic:
     ref = GDLinearRegression(solver="newton").fit(X, y)
-    assert fitted_objective_after(X, y, trajectories[True][1]) < fitted_objective_after(
-        X, y, trajectories[False][1]
-    )
+    nesterov_10, heavy_10 = trajectories[True][1], trajectories[False][1]
+    assert fitted_objective(nesterov_10, X, y) < fitted_objective(heavy_10, X, y)
     # and both land on the same optimum
     for nesterov in [False, True]:
         est = GDLinearRegression(solver=Momentum(nesterov=nesterov), tol=1e-10).fit(X, y)
         np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-7)
-
-
-def fitted_objective_after(X, y, coef):
-    """Least-squares objective at ``coef`` with the best intercept for it."""
-    r = y - X @ coef
-    return 0.5 * np.mean((r - r.mean()) ** 2)
 
 
 # ----------------------------------------------------------------------- ista
@@ -373,40 +352,6 @@ def test_trust_region_matches_newton_on_softmax():
     np.testing.assert_allclose(trust.coef_, newton.coef_, rtol=1e-7, atol=1e-9)
 
 
-# ---------------------------------------------------------- learning rates
-@pytest.mark.parametrize("cls", ESTIMATORS)
-def test_gd_auto_learning_rate_does_not_diverge(cls):
-    X, y = data_for(cls, n=80, d=4)
-    X = X * np.array([1e3, 1.0, 1e-2, 30.0])  # badly scaled features
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # ill-conditioned: slow
-        est = cls(solver="gd", max_iter=300).fit(X, y)  # no DivergenceError
-    curve = np.asarray(est.loss_curve_)
-    assert np.all(np.isfinite(curve)) and np.all(np.isfinite(est.coef_))
-    # a step of at most 1 / L never increases the objective
-    assert np.all(np.diff(curve) <= 1e-12 * np.abs(curve[:-1]))
-    assert curve[-1] < curve[0]
-    if cls is GDLinearRegression:
-        # the estimate is tight for squared loss: a step 3 times as long diverges
-        lr = est.history_["learning_rate"][0]
-        with pytest.raises(DivergenceError):
-            cls(solver="gd", max_iter=300, learning_rate=3 * lr).fit(X, y)
-
-
-@pytest.mark.parametrize("solver", ["gd", "sgd", "momentum", "adam"])
-def test_too_large_learning_rate_raises_divergence_error_naming_it(solver):
-    X, y, _ = regression_data(0, 300, 4)
-    with pytest.raises(DivergenceError) as excinfo:
-        GDLinearRegression(solver=solver, learning_rate=1e3, max_iter=200, random_state=0).fit(X, y)
-    message = str(excinfo.value)
-    assert isinstance(excinfo.value, ValueError)
-    assert solver in message
-    rates = [float(r) for r in re.findall(r"learning_rate=([0-9.eE+-]+[0-9])", message)]
-    assert rates, message
-    assert rates[0] == pytest.approx(1e3), message  # the rate that diverged
-    assert any(r < 1e3 for r in rates[1:]), message  # a smaller one to try
-
-
 # --------------------------------------------------------------- convergence
 @pytest.mark.parametrize("solver", list(SOLVERS))
 def test_max_iter_reached_warns_convergence_warning(solver):
@@ -426,84 +371,16 @@ def test_stochastic_solvers_converge_with_default_settings_on_small_data(cls, so
     A well-conditioned 50 x 5 problem with default tol and max_iter is the easy
     case; a ConvergenceWarning here would greet every user of small data.
     """
-    X, y = data_for(cls, seed=0, n=50, d=5)
+    X, y = estimator_data(cls, seed=0, n=50, d=5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         est = cls(solver=solver, random_state=0).fit(X, y)
     assert est.n_iter_ < est.max_iter
 
 
-# ------------------------------------------------------ solver objects / params
-def test_solver_object_params_searchable():
-    X, y, _ = classification_data(0, 120, 4, 2)
-    base = GDLogisticRegression(solver=Adam(), max_iter=20, batch_size=16, random_state=0)
-    search = GridSearchCV(base, {"solver__beta_1": [0.0, 0.5, 0.95]}, cv=3)
-    quietly(search.fit, X, y)
-    assert [p["solver__beta_1"] for p in search.cv_results_["params"]] == [0.0, 0.5, 0.95]
-    assert search.best_estimator_.solver.beta_1 == search.best_params_["solver__beta_1"]
-    assert base.solver.beta_1 == 0.9  # the searched estimator's solver is untouched
-    # the parameter reaches the solver: different beta_1, different model
-    coefs = [quietly(clone(base).set_params(solver__beta_1=b).fit, X, y).coef_ for b in (0.0, 0.95)]
-    assert np.abs(coefs[0] - coefs[1]).max() > 1e-3
-    # a solver object passed in is not modified by fit
-    solver = Adam(beta_1=0.8)
-    est = GDLogisticRegression(solver=solver, max_iter=20, random_state=0)
-    before = est.get_params(deep=True)
-    quietly(est.fit, X, y)
-    after = est.get_params(deep=True)
-    assert after["solver"] is solver and solver.beta_1 == 0.8
-    assert {k: v for k, v in after.items() if k != "solver"} == {
-        k: v for k, v in before.items() if k != "solver"
-    }
-
-
-@pytest.mark.parametrize(
-    "solver", [Adam(beta_1=0.8), AdamW(epsilon=1e-6), Momentum(0.5, True), Newton("cg"), LBFGS(5)]
-)
-def test_fit_does_not_modify_the_solver_object(solver):
-    before = clone(solver).get_params(deep=True)
-    attributes = dict(vars(solver))
-    est = GDLogisticRegression(solver=solver, max_iter=30, random_state=0)
-    quietly(est.fit, *classification_data(0, 60, 3, 3)[:2])
-    assert est.solver is solver
-    assert solver.get_params(deep=True) == before
-    assert set(vars(solver)) == set(attributes)  # no fitted state written into it
-    assert est.get_params()["solver"] is solver
-
-
-@pytest.mark.parametrize("solver", STOCHASTIC)
-def test_sgd_auto_batch_size_is_min_200_n(solver, monkeypatch):
-    sizes = []
-    original = objective_module.Objective.smooth_value_and_gradient
-
-    def recording(self, theta):
-        sizes.append(self.n_samples)
-        return original(self, theta)
-
-    monkeypatch.setattr(objective_module.Objective, "smooth_value_and_gradient", recording)
-    X, y, _ = regression_data(0, 500, 3)
-    quietly(GDLinearRegression(solver=solver, max_iter=3, random_state=0).fit, X, y)
-    assert sorted(set(sizes)) == [100, 200]  # 500 = 200 + 200 + 100 per epoch
-    # three epochs of 200 + 200 + 100 (and, for some rules, batches of 200 that
-    # estimate the step size before the first epoch)
-    assert sizes.count(100) == 3 and sizes.count(200) >= 6
-
-    sizes.clear()
-    quietly(GDLinearRegression(solver=solver, max_iter=3, random_state=0).fit, X[:150], y[:150])
-    assert set(sizes) == {150}  # min(200, 150): one batch, the whole data
-
-    sizes.clear()
-    quietly(
-        GDLinearRegression(solver=solver, max_iter=3, batch_size=64, random_state=0).fit,
-        X[:150],
-        y[:150],
-    )
-    assert sorted(set(sizes)) == [22, 64]
-
-
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_newton_cg_matches_cholesky(cls, monkeypatch):
-    X, y = data_for(cls, seed=2, n=80, d=5)
+    X, y = estimator_data(cls, seed=2, n=80, d=5)
     kw = dict(alpha=0.01, tol=1e-10)
     cholesky = cls(solver=Newton(inner_solver="cholesky"), **kw).fit(X, y)
 
@@ -516,194 +393,3 @@ def test_newton_cg_matches_cholesky(cls, monkeypatch):
     np.testing.assert_allclose(cg.intercept_, cholesky.intercept_, rtol=1e-8, atol=1e-10)
     with pytest.raises(AssertionError, match="dense Hessian"):
         cls(solver=Newton(inner_solver="cholesky"), **kw).fit(X, y)
-
-
-@pytest.mark.parametrize(
-    "params, name",
-    [
-        (dict(alpha=-1.0), "alpha"),
-        (dict(solver="foo"), "solver"),
-        (dict(learning_rate=0), "learning_rate"),
-        (dict(learning_rate=-0.1), "learning_rate"),
-        (dict(batch_size=0), "batch_size"),
-        (dict(l1_ratio=1.5), "l1_ratio"),
-        (dict(max_iter=0), "max_iter"),
-        (dict(tol=-1e-3), "tol"),
-        (dict(solver=Adam(beta_1=2.0)), "beta_1"),
-        (dict(solver=Adam(beta_2=-0.1)), "beta_2"),
-        (dict(solver=Adam(epsilon=0.0)), "epsilon"),
-        (dict(solver=Momentum(momentum=1.0)), "momentum"),
-        (dict(solver=Newton(inner_solver="qr")), "inner_solver"),
-        (dict(solver=LBFGS(memory=0)), "memory"),
-    ],
-    ids=lambda p: p if isinstance(p, str) else None,
-)
-@pytest.mark.parametrize("cls", ESTIMATORS)
-def test_invalid_parameter_raises_value_error_naming_it(cls, params, name):
-    X, y = data_for(cls, n=30, d=2)
-    with pytest.raises(ValueError, match=rf"\b{name}\b"):
-        cls(**params).fit(X, y)
-
-
-# ------------------------------------------------------------- data hygiene
-@pytest.mark.parametrize("solver", list(SOLVERS))
-@pytest.mark.parametrize("cls", ESTIMATORS)
-def test_fit_does_not_modify_caller_data(cls, solver):
-    X, y = data_for(cls, n=60, d=3)
-    sw = np.random.default_rng(0).uniform(0.5, 2, size=X.shape[0])
-    for data in [X, np.asfortranarray(X.astype(np.float32)), sp.csr_matrix(X)]:
-        copies = (
-            data.copy(order="K") if not sp.issparse(data) else data.copy(),
-            y.copy(),
-            sw.copy(),
-        )
-        quietly(cls(solver=solver, max_iter=5, random_state=0).fit, data, y, sample_weight=sw)
-        if sp.issparse(data):
-            np.testing.assert_array_equal(data.toarray(), copies[0].toarray())
-        else:
-            np.testing.assert_array_equal(data, copies[0])
-            assert data.dtype == copies[0].dtype and data.flags.f_contiguous == (
-                copies[0].flags.f_contiguous
-            )
-        np.testing.assert_array_equal(y, copies[1])
-        np.testing.assert_array_equal(sw, copies[2])
-
-
-@pytest.mark.parametrize(
-    "cls, solver",
-    [
-        (cls, solver)
-        for cls in ESTIMATORS
-        for solver in ["lbfgs", "gd", "newton", "ista", "momentum"]
-        # Newton solves least squares in one step: it cannot take fewer
-        if (cls, solver) != (GDLinearRegression, "newton")
-    ],
-)
-def test_warm_start_second_fit_takes_fewer_iterations(cls, solver):
-    X, y = data_for(cls, seed=3, n=80, d=4)
-    est = cls(solver=solver, alpha=0.01, tol=1e-8, warm_start=True, max_iter=10_000)
-    first = est.fit(X, y).n_iter_
-    coef = est.coef_.copy()
-    second = est.fit(X, y).n_iter_
-    assert second < first, (first, second)
-    np.testing.assert_allclose(est.coef_, coef, rtol=1e-5, atol=1e-7)
-    # from a nearby problem: warm beats cold
-    est.set_params(alpha=0.012)
-    warm = est.fit(X, y).n_iter_
-    cold = clone(est).set_params(warm_start=False).fit(X, y).n_iter_
-    assert warm < cold, (warm, cold)
-
-
-# ------------------------------------------------------- scikit-learn API
-def test_pipeline_grid_search_over_every_solver():
-    X, y, _ = classification_data(0, 150, 4, 3)
-    pipe = Pipeline([("scale", StandardScaler()), ("clf", GDLogisticRegression(max_iter=200))])
-    search = GridSearchCV(pipe, {"clf__solver": list(SOLVERS)}, cv=3, n_jobs=2)
-    quietly(search.fit, X, y)
-    tried = [p["clf__solver"] for p in search.cv_results_["params"]]
-    assert tried == list(SOLVERS)
-    assert search.best_params_["clf__solver"] in SOLVERS
-    scores = search.cv_results_["mean_test_score"]
-    assert np.all(np.isfinite(scores)) and scores.min() > 0.5
-    assert search.score(X, y) > 0.5
-
-
-@pytest.mark.parametrize("solver", ["lbfgs", Adam(beta_1=0.8)])
-@pytest.mark.parametrize("cls", ESTIMATORS)
-def test_pickle_and_clone_round_trip(cls, solver):
-    X, y = data_for(cls, n=60, d=3)
-    est = quietly(cls(solver=solver, alpha=0.01, random_state=0).fit, X, y)
-    loaded = pickle.loads(pickle.dumps(est))
-    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
-    np.testing.assert_array_equal(loaded.coef_, est.coef_)
-    if hasattr(est, "predict_proba"):
-        np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
-    fresh = clone(est)
-    assert not hasattr(fresh, "coef_")
-    assert repr(fresh.get_params()) == repr(est.get_params())
-    if not isinstance(solver, str):
-        assert fresh.solver is not est.solver  # clone copies the solver object
-        assert fresh.solver.get_params() == solver.get_params()
-    refit = quietly(fresh.fit, X, y)
-    np.testing.assert_allclose(refit.coef_, est.coef_)
-
-
-@pytest.mark.parametrize("cls", ESTIMATORS)
-def test_dataframe_input_sets_feature_names_in(cls):
-    pd = pytest.importorskip("pandas")
-    X, y = data_for(cls, n=40, d=3)
-    frame = pd.DataFrame(X, columns=["height", "weight", "age"])
-    est = cls().fit(frame, y)
-    np.testing.assert_array_equal(est.feature_names_in_, ["height", "weight", "age"])
-    assert est.n_features_in_ == 3
-    plain = cls().fit(X, y)  # the same model as from the bare array
-    assert not hasattr(plain, "feature_names_in_")
-    np.testing.assert_allclose(est.coef_, plain.coef_)
-    if cls is GDLinearRegression:
-        np.testing.assert_allclose(est.predict(frame), plain.predict(X), rtol=1e-10)
-    else:
-        np.testing.assert_array_equal(est.predict(frame), plain.predict(X))
-    with pytest.raises(ValueError, match="feature names"):
-        est.predict(frame.rename(columns={"age": "shoe_size"}))
-
-
-@pytest.mark.parametrize(
-    "cls, n_classes",
-    [
-        (GDLogisticRegression, 2),
-        (GDLogisticRegression, 3),
-        (GDSoftmaxClassifier, 2),
-        (GDSoftmaxClassifier, 3),
-    ],
-)
-def test_predict_proba_rows_sum_to_one_without_warnings_for_huge_logits(cls, n_classes):
-    X, y, _ = classification_data(0, 60, 2, n_classes)
-    est = cls().fit(X, y)
-    # Set the model by hand: class 0 for x_0 > 0, class 1 for x_0 < 0 (class 2,
-    # if any, never), each with a score of +-1e4; a tie between them at x_0 = 0.
-    coef = np.zeros_like(est.coef_)
-    intercept = np.zeros_like(est.intercept_)
-    if coef.shape[0] == 1:  # binary logistic regression: the score of classes_[1]
-        coef[0, 0] = -1e4
-    else:
-        coef[0, 0], coef[1, 0] = 1e4, -1e4
-        intercept[2:] = -1e4
-    est.coef_, est.intercept_ = coef, intercept
-    rng = np.random.default_rng(0)
-    X_big = np.column_stack([rng.choice([-1.0, 0.0, 1.0], size=60), rng.standard_normal(60)])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        scores = est.decision_function(X_big)
-        proba = est.predict_proba(X_big)
-        log_proba = est.predict_log_proba(X_big)
-        labels = est.predict(X_big)
-    assert np.abs(scores).max() >= 1e4
-    assert proba.shape == (60, n_classes)
-    assert np.all(np.isfinite(proba)) and np.all(np.isfinite(log_proba))
-    assert np.all((proba >= 0) & (proba <= 1))
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-12, atol=1e-300)
-    expected = np.zeros((60, n_classes))
-    expected[X_big[:, 0] > 0, 0] = 1.0
-    expected[X_big[:, 0] < 0, 1] = 1.0
-    expected[X_big[:, 0] == 0, :2] = 0.5
-    np.testing.assert_allclose(proba, expected, atol=1e-12)
-    confident = X_big[:, 0] != 0
-    np.testing.assert_array_equal(labels[confident], est.classes_[(X_big[confident, 0] < 0) * 1])
-
-
-@pytest.mark.parametrize("cls", [GDLogisticRegression, GDSoftmaxClassifier])
-@pytest.mark.parametrize("names", [["no", "yes"], ["cat", "dog", "emu"]])
-def test_string_labels_become_classes(cls, names):
-    X, labels, _ = classification_data(0, 60, 3, len(names))
-    y = np.array(names[::-1], dtype=object)[labels]  # not in sorted order
-    est = cls().fit(X, y)
-    np.testing.assert_array_equal(est.classes_, sorted(names))
-    predicted = est.predict(X)
-    assert set(predicted) <= set(names)
-    assert np.mean(predicted == y) > 0.5
-    np.testing.assert_array_equal(predicted, est.classes_[np.argmax(est.predict_proba(X), axis=1)])
-    # the same model as with integer labels in sorted order
-    codes = np.searchsorted(est.classes_, y)
-    ref = cls().fit(X, codes)
-    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-10)

@@ -1,8 +1,8 @@
 """Training control and diagnostics.
 
-Schedules, early stopping, partial_fit, warm start, history, progress
-(verbose and scikit-learn's callback API) and convergence / divergence
-reporting. Small data throughout; every test needs its feature to pass.
+Schedules, early stopping, partial_fit, history, progress (verbose and
+scikit-learn's callback API) and convergence reporting. Small data throughout;
+every test needs its feature to pass.
 """
 
 import re
@@ -19,7 +19,6 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_gd import (
     SOLVERS,
-    DivergenceError,
     GDLinearRegression,
     GDLogisticRegression,
     GDSoftmaxClassifier,
@@ -307,25 +306,6 @@ def test_partial_fit_is_absent_for_stateless_solvers(solver):
     assert "sgd, momentum, adam, adamw" in str(info.value.__cause__)
 
 
-# ---------------------------------------------------------------- warm start
-@pytest.mark.parametrize("solver", list(SOLVERS))
-def test_warm_start_takes_fewer_iterations(classification, solver):
-    X, y = classification
-    params = dict(solver=solver, batch_size=32, max_iter=3000, random_state=0)
-    est = GDLogisticRegression(warm_start=True, **params)
-    est.fit(X, y)
-    first, coef = est.n_iter_, est.coef_.copy()
-    est.fit(X, y)
-    if solver not in STATEFUL:
-        assert est.n_iter_ <= max(first // 3, 7)
-        np.testing.assert_allclose(est.coef_, coef, atol=1e-3)
-    else:  # a new run (rate and schedule afresh) from the previous coefficients
-        cold_start = GDLogisticRegression(**params).fit(X, y).history_["objective"][0]
-        assert est.history_["objective"][0] < cold_start
-    cold = GDLogisticRegression(**params).fit(X, y)
-    assert cold.n_iter_ == first
-
-
 # ------------------------------------------------------------------ history
 @pytest.mark.parametrize("solver", list(SOLVERS))
 def test_history_is_consistent_with_n_iter(classification, solver):
@@ -459,18 +439,3 @@ def test_convergence_warning_names_solver_measure_tol_and_knobs(classification, 
     assert "tol=1e-12" in message
     assert re.search(r"(gradient|objective change).* is [\d.e+-]+", message)
     assert "max_iter" in message and "StandardScaler" in message
-
-
-@pytest.mark.parametrize("solver", ["gd", "momentum", "sgd"])
-def test_divergence_is_stopped_early_with_a_smaller_learning_rate(regression, solver):
-    X, y = regression
-    est = GDLinearRegression(solver=solver, learning_rate=50.0, max_iter=1000, random_state=0)
-    with pytest.raises(DivergenceError) as info:
-        est.fit(X, y)
-    message = str(info.value)
-    iteration = int(re.search(r"diverged at iteration (\d+)", message).group(1))
-    assert iteration <= 10
-    assert "learning_rate=50 is too large" in message and "learning_rate=5 " in message
-    assert info.value.learning_rate == 50.0
-    assert len(info.value.history["objective"]) == iteration
-    assert not hasattr(est, "coef_")

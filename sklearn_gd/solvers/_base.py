@@ -38,8 +38,6 @@ class SolverResult:
         The last value of the measure the solver stops on (compared with ``tol``).
     optimality_name : str
         What that measure is, for messages.
-    learning_rate : float or None
-        The (initial) step size used, for solvers that have one.
     history : dict of lists
         ``"objective"``, ``"optimality"``, ``"learning_rate"`` (NaN for the
         solvers without one) and ``"time"`` (seconds since the start, callbacks
@@ -48,8 +46,8 @@ class SolverResult:
         A human-readable reason for stopping.
     state : object or None
         What the solver needs to resume where it stopped (optimiser buffers,
-        step count, learning-rate scale), for ``warm_start`` and ``partial_fit``;
-        None for the solvers that keep nothing.
+        step count, learning-rate scale): the next ``partial_fit`` call hands it
+        to ``partial_minimize``. None for the solvers that keep nothing.
     """
 
     coef: np.ndarray
@@ -57,7 +55,6 @@ class SolverResult:
     converged: bool
     optimality: float
     optimality_name: str = "max |gradient|"
-    learning_rate: float = None
     history: dict = field(default_factory=dict)
     message: str = ""
     state: object = None
@@ -119,7 +116,6 @@ class Solver(BaseEstimator):
         random_state=None,
         verbose=0,
         callback=None,
-        initial_state=None,
     ):
         """Minimise ``objective`` from ``theta0``; return a :class:`SolverResult`.
 
@@ -149,15 +145,12 @@ class Solver(BaseEstimator):
         callback : callable or None
             ``callback(theta) -> bool`` after each iteration or epoch, for the
             solvers with ``reports_iterates``; a true return stops the run.
-        initial_state : object or None
-            The ``state`` of an earlier :class:`SolverResult` of the same solver
-            to resume from (ignored by solvers that keep no state).
 
         Returns
         -------
         SolverResult
             The coefficients reached, the iteration count, whether the
-            stopping criterion was met, the history and the state to resume from.
+            stopping criterion was met and the history.
         """
         raise NotImplementedError
 

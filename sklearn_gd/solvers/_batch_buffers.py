@@ -61,8 +61,7 @@ class BatchBuffers:
         full = self.objective
         n = full.n_samples
         order = rng.permutation(n)
-        for start in range(0, n, size):
-            index = order[start : start + size]
+        for index in np.array_split(order, -(-n // size)):
             part = self._part(index.shape[0])
             # Valid indices: "clip" only spares np.take the buffered copy of "raise".
             np.take(full.design.X, index, axis=0, out=part.design.X, mode="clip")

@@ -230,60 +230,29 @@ class FirstOrderSolver(Solver):
 
     # ------------------------------------------------------------- runs
     @detects_overflow
-    def minimize(
-        self,
-        objective,
-        theta0,
-        *,
-        max_iter,
-        tol,
-        learning_rate="auto",
-        batch_size="auto",
-        schedule=None,
-        n_iter_no_change=N_ITER_NO_CHANGE,
-        random_state=None,
-        verbose=0,
-        callback=None,
-        initial_state=None,
-        average=False,
-        record_batches=False,
-    ):
+    def minimize(self, objective, theta0, *, max_iter, tol, callback=None, **settings):
+        """Epochs from ``theta0`` until a stopping rule holds or ``max_iter``: what ``fit`` runs.
+
+        Parameters as for :meth:`Solver.minimize`; ``settings`` are the other
+        run settings of ``_Run`` (``learning_rate``, ``batch_size``,
+        ``schedule``, ``n_iter_no_change``, ``random_state``, ``verbose``,
+        ``average``, ``record_batches``). A run always starts afresh.
+        """
         run = _Run(
-            self, objective, theta0, max_iter, tol, learning_rate, batch_size, schedule,
-            n_iter_no_change, random_state, verbose, callback, initial_state, average,
-            record_batches,
-        )  # fmt: skip
+            self, objective, theta0, max_iter=max_iter, tol=tol, callback=callback, **settings
+        )
         return run.to_the_end()
 
     @detects_overflow
-    def partial_minimize(
-        self,
-        objective,
-        theta0,
-        *,
-        tol,
-        learning_rate="auto",
-        batch_size="auto",
-        schedule=None,
-        n_iter_no_change=N_ITER_NO_CHANGE,
-        random_state=None,
-        verbose=0,
-        initial_state=None,
-        average=False,
-        record_batches=False,
-    ):
+    def partial_minimize(self, objective, theta0, *, tol, initial_state=None, **settings):
         """One epoch over ``objective`` from ``theta0``, continuing ``initial_state``.
 
         What ``partial_fit`` runs: each row is read once (no reference or final
         evaluation of its own), the schedule and plateau counters go on from
         the state of the previous call, and the result's ``state`` is the one to
-        pass to the next call. Parameters as for :meth:`minimize`.
+        pass to the next call. ``settings`` as for :meth:`minimize`.
         """
-        run = _Run(
-            self, objective, theta0, 1, tol, learning_rate, batch_size, schedule,
-            n_iter_no_change, random_state, verbose, None, initial_state, average,
-            record_batches,
-        )  # fmt: skip
+        run = _Run(self, objective, theta0, initial_state, max_iter=1, tol=tol, **settings)
         return run.one_epoch()
 
     @staticmethod
@@ -298,12 +267,35 @@ class FirstOrderSolver(Solver):
 
 
 class _Run:
-    """One run of a first-order rule: its batches, schedule, plateaus and log."""
+    """One run of a first-order rule: its batches, schedule, plateaus and log.
+
+    Parameters
+    ----------
+    solver : FirstOrderSolver
+        The update rule.
+    objective : Objective
+        What is minimised.
+    theta0 : ndarray
+        The starting point (not modified).
+    initial_state : FirstOrderState or None, default=None
+        The state of the previous ``partial_fit`` call of the same solver to
+        go on from; otherwise the run starts a new one.
+    max_iter, tol, callback
+        As for :meth:`Solver.minimize`.
+    learning_rate, batch_size, schedule, n_iter_no_change, random_state, verbose
+        As for :meth:`Solver.minimize`.
+    average : bool or int, default=False
+        The estimator's ``average``: return the running mean of the iterates
+        (from this many rows on; True: from the first).
+    record_batches : bool, default=False
+        Add every batch's objective to the history (``"batch_objective"``).
+    """
 
     def __init__(
-        self, solver, objective, theta0, max_iter, tol, learning_rate, batch_size, schedule,
-        n_iter_no_change, random_state, verbose, callback, initial_state, average=False,
-        record_batches=False,
+        self, solver, objective, theta0, initial_state=None, *, max_iter, tol,
+        learning_rate="auto", batch_size="auto", schedule=None,
+        n_iter_no_change=N_ITER_NO_CHANGE, random_state=None, verbose=0, callback=None,
+        average=False, record_batches=False,
     ):  # fmt: skip
         self.batch_values = [] if record_batches else None
         self.solver, self.objective = solver, objective

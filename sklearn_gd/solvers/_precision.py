@@ -32,10 +32,10 @@ def value_dtype(objective):
     return np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float64)
 
 
-def refine(objective, theta):
-    """``objective.refined(theta)``, or None when the objective has no refined form."""
+def refine(objective, theta, tol):
+    """``objective.refined(theta, tol)``, or None when the objective has no refined form."""
     refined = getattr(objective, "refined", None)
-    return None if refined is None else refined(theta)
+    return None if refined is None else refined(theta, tol)
 
 
 def precision_message(objective, tol, detail=None):

@@ -376,7 +376,7 @@ class ADMM(Solver):
             # large values), or the optimality found no new low for
             # STALL_ITERATIONS iterations: go on in float64 differences from
             # z, or stop and say why.
-            refined = refine(objective, z) if refinements < MAX_REFINEMENTS else None
+            refined = refine(objective, z, tol) if refinements < MAX_REFINEMENTS else None
             if refined is None and not stalled:
                 continue
             if refined is None:

@@ -30,9 +30,10 @@ It needs a differentiable objective, so it refuses an L1 part.
 import numpy as np
 from scipy.optimize import minimize
 
-from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._base import Solver, detects_overflow
 from ._polish import polish
 from ._preconditioner import BlockPreconditioner
+from ._scipy import Evaluations, finish, outcome, start
 
 
 class BFGS(Solver):
@@ -87,78 +88,30 @@ class BFGS(Solver):
         self.check_objective(objective)
         theta0 = np.array(theta0, dtype=np.float64)
         hess_inv0 = self._initial_inverse(objective, theta0)
-        value0, grad0 = objective.smooth_value_and_gradient(theta0)
-        optimality = float(np.max(np.abs(grad0), initial=0.0))
-        log = IterationLog(self.name, verbose, value0, callback=callback)
-        if optimality <= tol:
-            log.record(value0, optimality, theta=theta0)
-            return SolverResult(
-                coef=theta0,
-                n_iter=1,
-                converged=True,
-                optimality=optimality,
-                history=log.history,
-                message=f"max |gradient| <= tol={tol:g} at the starting point",
-            )
-        last = {"theta": theta0.copy(), "value": value0, "grad": grad0, "fresh": True}
-
-        def fun(theta):
-            if last["fresh"] and np.array_equal(theta, last["theta"]):
-                last["fresh"] = False  # SciPy's first call: evaluated above already
-            else:
-                value, grad = objective.smooth_value_and_gradient(theta)
-                last.update(theta=np.array(theta), value=value, grad=grad, fresh=False)
-            return last["value"], last["grad"]
-
-        def at(theta):
-            """The largest gradient entry at ``theta``, evaluating only when needed."""
-            if not np.array_equal(theta, last["theta"]):
-                fun(theta)
-            return float(np.max(np.abs(last["grad"]), initial=0.0))
-
-        stopped = []
-
-        def on_iteration(intermediate_result):
-            theta = intermediate_result.x
-            if log.record(float(intermediate_result.fun), at(theta), theta=theta):
-                stopped.append(True)  # a callback (e.g. early stopping) asked to stop
-                raise StopIteration
-
+        log, value0, grad0, done = start(self.name, objective, theta0, tol, verbose, callback)
+        if done is not None:
+            return done
+        problem = Evaluations(objective, theta0, value0, grad0)
         options = {"maxiter": max_iter, "gtol": tol, "norm": np.inf}
         if hess_inv0 is not None:
             options["hess_inv0"] = hess_inv0
         result = minimize(
-            fun, theta0, method="BFGS", jac=True, callback=on_iteration, options=options
+            problem.fun,
+            problem.u0,
+            method="BFGS",
+            jac=True,
+            callback=problem.callback(log),
+            options=options,
         )
-        theta, optimality = np.array(result.x, dtype=np.float64), at(result.x)
+        theta, optimality = problem.at(result.x)
         n_iter = max(int(result.nit), log.n_iter)
-        if result.status == 2 and optimality > tol and not stopped:
+        if result.status == 2 and optimality > tol and not problem.stopped:
             theta, optimality, n_polish = self._polish(
                 objective, log, theta, result.hess_inv, tol, max_iter - n_iter
             )
             n_iter += n_polish
-        converged = bool(optimality <= tol)
-        if log.n_iter == 0:
-            log.record(float(last["value"]), optimality, theta=theta)
-        if converged:
-            message = f"max |gradient| <= tol={tol:g}"
-        elif result.status == 1 or n_iter >= max_iter:
-            message = f"reached max_iter={max_iter}"
-        else:
-            # SciPy's status 2: the line search found no decrease (precision loss).
-            message = (
-                f"{result.message} (max |gradient| {optimality:.3g} > tol={tol:g}: the "
-                "precision limit of the objective was reached first; a larger tol, or "
-                "float64 data, removes this warning)"
-            )
-        if stopped:
-            converged, message = True, "stopped by a callback (e.g. early stopping)"
-        return SolverResult(
-            coef=theta,
-            n_iter=max(n_iter, 1),
-            converged=converged,
-            optimality=optimality,
-            learning_rate=None,
-            history=log.history,
-            message=message,
-        )
+        # SciPy's status 2: the line search found no decrease (precision loss).
+        precision = "the precision limit of the objective was reached first"
+        converged, message = outcome(result, optimality, tol, n_iter, max_iter, precision)
+        value = float(problem.last["value"])
+        return finish(log, theta, n_iter, optimality, converged, message, problem.stopped, value)

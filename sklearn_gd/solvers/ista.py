@@ -81,13 +81,10 @@ class ISTA(Solver):
         learning_rate="auto",
         verbose=0,
         callback=None,
-        initial_state=None,
         **ignored,
     ):
         x = np.array(theta0, dtype=np.float64)
-        if isinstance(initial_state, dict) and initial_state.get("solver") == self.name:
-            step = initial_state["step"]  # the step the backtracking had settled on
-        elif learning_rate != "auto":
+        if learning_rate != "auto":
             step = float(learning_rate)
         else:
             step = 1.0 / max(objective.lipschitz(), 1e-300)
@@ -142,7 +139,7 @@ class ISTA(Solver):
                 # objective's values (its step collapses, the point stops
                 # moving, or the optimality stalls at the data's precision):
                 # go on with float64 differences from here, or stop.
-                refined = refine(objective, x) if refinements < MAX_REFINEMENTS else None
+                refined = refine(objective, x, tol) if refinements < MAX_REFINEMENTS else None
                 if refined is None and stuck:
                     log.record(offset + value_x, optimality, step, x)
                     message = precision_message(
@@ -185,8 +182,6 @@ class ISTA(Solver):
             converged=converged,
             optimality=optimality,
             optimality_name="max |gradient mapping|",
-            learning_rate=step,
             history=log.history,
             message=message,
-            state={"solver": self.name, "step": step},
         )

@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval
 
 from .._objective import RefinedObjective
 from ..constraints import Box
-from ._base import IterationLog, Solver, SolverResult
+from ._base import Solver
 from ._precision import (
     ITERATION_CAP,
     MAX_REFINEMENTS,
@@ -34,9 +34,28 @@ from ._precision import (
     value_dtype,
 )
 from ._preconditioner import preconditioner_for
+from ._scipy import STOPPED, Evaluations, finish, start
 
 #: SciPy's ``ftol`` in units of the machine epsilon of the objective's dtype.
 FTOL_EPS = 64
+
+
+def _ftol(objective):
+    """SciPy's ``ftol``: the relative decrease below which the objective's values stop it.
+
+    In float64, ``FTOL_EPS`` machine epsilons, as scikit-learn's
+    ``LogisticRegression``. Below float64, each row's loss carries a rounding
+    error of about ``eps`` of the narrower type, but the value is their mean,
+    accumulated in float64: independent errors average to about
+    ``eps / sqrt(n_samples)``, so the test is divided by that root (a run that
+    still goes below what the values resolve ends in a failed line search,
+    and goes on refined like any other).
+    """
+    dtype = value_dtype(objective)
+    ftol = FTOL_EPS * np.finfo(dtype).eps
+    if dtype == np.float64:
+        return ftol
+    return ftol / np.sqrt(max(objective.n_samples, 1))
 
 
 def _why(result):
@@ -112,7 +131,6 @@ class LBFGS(Solver):
         precond = None
         if self.precondition and bounds is None:
             precond = preconditioner_for(objective, theta0)
-        value0, grad0 = objective.smooth_value_and_gradient(theta0)
 
         def measure(theta, grad):
             """max |gradient|, or of the projected gradient (L-BFGS-B's pgtol) under bounds."""
@@ -120,20 +138,13 @@ class LBFGS(Solver):
                 grad = theta - np.clip(theta - grad, *bounds)
             return max_abs(grad)
 
-        optimality = measure(theta0, grad0)
         what = "projected gradient" if bounds is not None else "gradient"
-        log = IterationLog(self.name, verbose, value0, callback=callback)
-        if optimality <= tol:
-            log.record(value0, optimality, theta=theta0)
-            return SolverResult(
-                coef=theta0,
-                n_iter=1,
-                converged=True,
-                optimality=optimality,
-                history=log.history,
-                message=f"max |{what}| <= tol={tol:g} at the starting point",
-            )
-        theta, value, grad, offset = theta0, value0, grad0, 0.0
+        log, value, grad, done = start(
+            self.name, objective, theta0, tol, verbose, callback, measure, what
+        )
+        if done is not None:
+            return done
+        theta, offset = theta0, 0.0
         n_iter, refinements = 0, 0
         while True:
             run = self._run(
@@ -143,7 +154,7 @@ class LBFGS(Solver):
             theta, optimality, result, stopped = run
             n_iter += max(int(result.nit), 1)
             if stopped:
-                converged, message = True, "stopped by a callback (e.g. early stopping)"
+                converged, message = True, STOPPED
                 break
             if optimality <= tol:
                 converged, message = True, f"max |{what}| <= tol={tol:g}"
@@ -155,23 +166,15 @@ class LBFGS(Solver):
             # SciPy stopped on the objective's value: its relative decrease fell
             # below machine precision, or the line search found no decrease.
             # Finish on differences of the objective from here, in float64.
-            refined = refine(objective, theta) if refinements < MAX_REFINEMENTS else None
+            refined = refine(objective, theta, tol) if refinements < MAX_REFINEMENTS else None
             if refined is None:
                 message = precision_message(objective, tol, _why(result))
                 break
             objective, refinements = refined, refinements + 1
             offset = objective.reference_value
             value, grad = objective.smooth_value_and_gradient(theta)
-        if log.n_iter == 0:
-            log.record(offset + float(value), optimality)
-        return SolverResult(
-            coef=np.array(theta, dtype=np.float64),
-            n_iter=max(n_iter, log.n_iter, 1),
-            converged=converged,
-            optimality=optimality,
-            learning_rate=None,
-            history=log.history,
-            message=message,
+        return finish(
+            log, theta, n_iter, optimality, converged, message, stopped, offset + float(value)
         )
 
     def _run(
@@ -184,61 +187,30 @@ class LBFGS(Solver):
         objective's values are differences from its reference point. ``bounds``
         (a box) and ``measure(theta, grad)``, the optimality, as in :meth:`minimize`.
         """
-        if precond is None:
-            to_theta = gradient_to_u = np.asarray
-            u0 = theta0
-        else:
-            to_theta, gradient_to_u = precond.to_theta, precond.gradient_to_u
-            u0 = precond.to_u(theta0)
-        # The last evaluation: the point (in u), theta, value and gradient in theta.
-        last = {"u": u0.copy(), "theta": theta0, "value": value0, "grad": grad0, "fresh": True}
-
-        def fun(u):
-            if last["fresh"] and np.array_equal(u, last["u"]):
-                last["fresh"] = False  # SciPy's first call: evaluated already
-            else:
-                theta = to_theta(u)
-                value, grad = objective.smooth_value_and_gradient(theta)
-                last.update(u=np.array(u), theta=theta, value=value, grad=grad, fresh=False)
-            return last["value"], gradient_to_u(last["grad"])
-
-        def at(u):
-            """Theta and its largest gradient entry, evaluating only when needed."""
-            if not np.array_equal(u, last["u"]):
-                fun(u)
-            return last["theta"], measure(last["theta"], last["grad"])
-
-        stopped = []
-
-        def on_iteration(intermediate_result):
-            theta, optimality = at(intermediate_result.x)
-            if log.record(offset + float(intermediate_result.fun), optimality, theta=theta):
-                stopped.append(True)  # a callback (e.g. early stopping) asked to stop
-                raise StopIteration
-            if precond is not None and optimality <= tol:
-                raise StopIteration
-
+        problem = Evaluations(objective, theta0, value0, grad0, precond, measure)
         refined = isinstance(objective, RefinedObjective)
         result = minimize(
-            fun,
-            u0,
+            problem.fun,
+            problem.u0,
             method="L-BFGS-B",
             jac=True,
             bounds=None if bounds is None else Bounds(*bounds),
-            callback=on_iteration,
+            # Preconditioned, the stopping rule on the gradient in theta is the
+            # callback's; SciPy's own (gtol) would test the gradient in u.
+            callback=problem.callback(
+                log, offset=offset, stop_below=-np.inf if precond is None else tol
+            ),
             options={
                 "maxiter": max_iter,
                 "maxls": self.max_line_search,
                 "maxcor": self.memory,
-                # Preconditioned, the stopping rule on the gradient in theta is
-                # the callback's; SciPy's own would test the gradient in u.
                 "gtol": tol if precond is None else 0.0,
                 # SciPy stops when the objective's relative decrease is below
                 # ftol: at the precision of its values, after which the run
                 # goes on refined. A refined objective's values are differences
                 # near 0 (SciPy divides by max(|f|, 1)): no decrease stops it.
-                "ftol": 0.0 if refined else FTOL_EPS * np.finfo(value_dtype(objective)).eps,
+                "ftol": 0.0 if refined else _ftol(objective),
             },
         )
-        theta, optimality = at(result.x)
-        return np.array(theta, dtype=np.float64), optimality, result, bool(stopped)
+        theta, optimality = problem.at(result.x)
+        return np.array(theta, dtype=np.float64), optimality, result, problem.stopped

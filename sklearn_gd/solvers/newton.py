@@ -182,7 +182,7 @@ class Newton(Solver):
             if not progress:
                 # No decrease measurable in the objective's values: go on with
                 # float64 differences of the objective from here, or stop.
-                refined = refine(objective, theta) if refinements < MAX_REFINEMENTS else None
+                refined = refine(objective, theta, tol) if refinements < MAX_REFINEMENTS else None
                 if refined is None:
                     log.record(offset + value, optimality, theta=theta)
                     message = precision_message(objective, tol, "the line search found no decrease")

@@ -42,9 +42,10 @@ from scipy.optimize import OptimizeResult, minimize
 from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.utils._param_validation import Interval
 
-from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._base import Solver, detects_overflow
 from ._polish import polish
 from ._preconditioner import BlockPreconditioner
+from ._scipy import Evaluations, finish, outcome, start
 
 #: Below this, iterating past ``tol`` stops resolving anything (rounding).
 FINAL_FLOOR = 1e-10
@@ -106,37 +107,14 @@ class TrustRegion(Solver):
         precond = None
         if self.precondition:
             precond = BlockPreconditioner.for_objective(objective, theta0)
-        value0, grad0 = objective.smooth_value_and_gradient(theta0)
-        optimality = float(np.max(np.abs(grad0), initial=0.0))
-        log = IterationLog(self.name, verbose, value0, callback=callback)
-        if optimality <= tol:
-            log.record(value0, optimality, theta=theta0)
-            return SolverResult(
-                coef=theta0,
-                n_iter=1,
-                converged=True,
-                optimality=optimality,
-                history=log.history,
-                message=f"max |gradient| <= tol={tol:g} at the starting point",
-            )
-        if precond is None:
-            to_theta = gradient_to_u = np.asarray
-            u0 = theta0
-        else:
-            to_theta, gradient_to_u = precond.to_theta, precond.gradient_to_u
-            u0 = precond.to_u(theta0)
-        last = {"u": u0.copy(), "theta": theta0, "value": value0, "grad": grad0}
+        log, value0, grad0, done = start(self.name, objective, theta0, tol, verbose, callback)
+        if done is not None:
+            return done
+        problem = Evaluations(objective, theta0, value0, grad0, precond)
+        to_theta, gradient_to_u = problem.to_theta, problem.gradient_to_u
         curvature = {"u": None, "product": None, "count": 0}
         # Conjugate gradient ends within n_coef products in exact arithmetic.
         max_products = 2 * objective.n_coef + 50
-        accepted = {"u": u0}
-
-        def fun(u):
-            if not np.array_equal(u, last["u"]):
-                theta = to_theta(u)
-                value, grad = objective.smooth_value_and_gradient(theta)
-                last.update(u=np.array(u), theta=theta, value=value, grad=grad)
-            return last["value"], gradient_to_u(last["grad"])
 
         def hessp(u, p):
             # One operator per point: the loss curvature is computed once and
@@ -154,32 +132,17 @@ class TrustRegion(Solver):
                 log.fail("a Hessian-vector product overflowed to infinity or NaN")
             return product
 
-        def at(u):
-            if not np.array_equal(u, last["u"]):
-                fun(u)
-            return last["theta"], float(np.max(np.abs(last["grad"]), initial=0.0))
-
-        stopped = []
-
-        def on_iteration(intermediate_result):
-            accepted["u"] = np.array(intermediate_result.x)
-            theta, optimality = at(intermediate_result.x)
-            if log.record(float(intermediate_result.fun), optimality, theta=theta):
-                stopped.append(True)  # a callback (e.g. early stopping) asked to stop
-                raise StopIteration
-            if optimality <= max(FINAL_TOL * tol, min(tol, FINAL_FLOOR)):
-                # Past tol by the few iterations quadratic convergence needs: where
-                # the objective is nearly flat in some directions, the truncated
-                # conjugate gradient's stopping point depends on rounding, and
-                # equivalent inputs (integer weights instead of repeated rows)
-                # would otherwise get visibly different models.
-                raise StopIteration
-
+        # Past tol by the few iterations quadratic convergence needs: where the
+        # objective is nearly flat in some directions, the truncated conjugate
+        # gradient's stopping point depends on rounding, and equivalent inputs
+        # (integer weights instead of repeated rows) would otherwise get
+        # visibly different models.
+        on_iteration = problem.callback(log, stop_below=max(FINAL_TOL * tol, min(tol, FINAL_FLOOR)))
         stalled = False
         try:
             result = minimize(
-                fun,
-                u0,
+                problem.fun,
+                problem.u0,
                 method="trust-ncg",
                 jac=True,
                 hessp=hessp,
@@ -197,16 +160,15 @@ class TrustRegion(Solver):
             # A subproblem that stopped progressing, or SciPy refusing a non-finite
             # step (extreme feature scales, past tol): keep the last accepted point.
             stalled = True
-            result = OptimizeResult(x=accepted["u"], nit=log.n_iter, status=3, message="")
-        theta, optimality = at(result.x)
-        theta = np.array(theta, dtype=np.float64)
+            result = OptimizeResult(x=problem.accepted, nit=log.n_iter, status=3, message="")
+        theta, optimality = problem.at(result.x)
         n_iter = max(int(result.nit), log.n_iter)
-        if (result.status == 2 or stalled) and optimality > tol and not stopped:
+        if (result.status == 2 or stalled) and optimality > tol and not problem.stopped:
             theta, optimality, n_polish = polish(
                 objective, theta, log, tol, max_iter - n_iter, self._newton_step(objective)
             )
             n_iter += n_polish
-        elif optimality <= tol and not stopped and n_iter < max_iter:
+        elif optimality <= tol and not problem.stopped and n_iter < max_iter:
             # A few tight Newton steps past tol: where the objective is nearly flat
             # in some directions, the truncated conjugate gradient's stopping
             # point depends on rounding, and equivalent inputs (integer weights
@@ -221,33 +183,13 @@ class TrustRegion(Solver):
                 self._newton_step(objective),
             )
             n_iter += n_polish
-        converged = bool(optimality <= tol)
-        if log.n_iter == 0:
-            log.record(float(last["value"]), optimality, theta=theta)
-        if converged:
-            message = f"max |gradient| <= tol={tol:g}"
-        elif stalled:
+        precision = "the model's predicted decrease fell below the rounding of the objective"
+        converged, message = outcome(result, optimality, tol, n_iter, max_iter, precision)
+        if stalled and not converged:
             message = (
                 f"the conjugate gradient of the trust-region subproblem made no progress in "
                 f"{max_products} Hessian-vector products (rounding, e.g. from extreme feature "
                 "scales; scale the features)"
             )
-        elif result.status == 1 or n_iter >= max_iter:
-            message = f"reached max_iter={max_iter}"
-        else:
-            message = (
-                f"{result.message} (max |gradient| {optimality:.3g} > tol={tol:g}: the "
-                "model's predicted decrease fell below the rounding of the objective; a "
-                "larger tol, or float64 data, removes this warning)"
-            )
-        if stopped:
-            converged, message = True, "stopped by a callback (e.g. early stopping)"
-        return SolverResult(
-            coef=theta,
-            n_iter=max(n_iter, 1),
-            converged=converged,
-            optimality=optimality,
-            learning_rate=None,
-            history=log.history,
-            message=message,
-        )
+        value = float(problem.last["value"])
+        return finish(log, theta, n_iter, optimality, converged, message, problem.stopped, value)
