@@ -14,8 +14,6 @@ last row of ``C`` is the intercept when there is one, and it is never penalised.
 
 import numpy as np
 
-from . import _sparse_kernels
-
 #: Rows read by :meth:`Objective.curvature_block` (every ``k``-th row beyond it).
 CURVATURE_ROWS = 4096
 #: A quadratic objective (squared loss) uses its Gram matrix only when ``X`` has
@@ -114,8 +112,6 @@ class Objective:
         self._anchor = None
         self._exact_evaluations = 0
         self._since_anchor = 0
-        # Whether the fused sparse pass serves this objective (decided at the first use).
-        self._fused_sparse = None
 
     # ------------------------------------------------------------------ helpers
     def _weights_rows(self, C):
@@ -206,26 +202,14 @@ class Objective:
         return value, grad
 
     def exact_value_and_gradient(self, theta):
-        """Value and gradient of the smooth part computed from ``X`` (never the Gram matrix).
-
-        On large float64 CSR data with numba, one fused pass over the rows
-        (:mod:`sklearn_gd._sparse_kernels`) instead of two products.
-        """
+        """Value and gradient of the smooth part computed from ``X`` (never the Gram matrix)."""
         C = self.coef_matrix(theta)
-        if self._fused_sparse is None:
-            self._fused_sparse = _sparse_kernels.applies(self)
-        if self._fused_sparse:
-            total, Z, grad = _sparse_kernels.value_and_gradient(self, C)
-            self._remember(theta, Z)
-            value = self.scale * total
-            grad *= self.scale
-        else:
-            Z = self.design.linear_predictor(C)
-            self._remember(theta, Z)
-            losses, dZ = self.loss.loss_gradient(self.Y, Z)
-            value = self.scale * self._weighted_sum(losses)
-            grad = self.design.transpose_product(self._weighted(dZ))
-            grad = np.asarray(grad, dtype=np.float64) * self.scale
+        Z = self.design.linear_predictor(C)
+        self._remember(theta, Z)
+        losses, dZ = self.loss.loss_gradient(self.Y, Z)
+        value = self.scale * self._weighted_sum(losses)
+        grad = self.design.transpose_product(self._weighted(dZ))
+        grad = np.asarray(grad, dtype=np.float64) * self.scale
         penalty_value, penalty_grad = self.penalty.smooth_value_and_gradient(self._weights_rows(C))
         grad[: self.design.n_features] += penalty_grad
         return value + penalty_value, grad.ravel()
