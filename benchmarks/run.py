@@ -524,9 +524,6 @@ def case_sparse(table, size, repeats):
     """L2 logistic regression on CSR data: 1% dense, and wide text-like data."""
     n, d = size["sparse"]
     X, y = sparse_data(n, d)
-    # The fused CSR pass (numba) is compiled, or loaded from its cache, at its
-    # first call: warm it up on the first rows, so that no timed fit includes that.
-    timed_fit(logistic("lbfgs"), X[: max(n // 10, 1)], y[: max(n // 10, 1)])
     compare(
         table,
         f"sparse CSR {n}x{d}, density {SPARSE_DENSITY:g}",
