@@ -177,32 +177,38 @@ def test_kernel_is_used_only_where_it_repeats_the_loop(monkeypatch):
     assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X[:1]), 1) is None
 
 
-def test_per_update_schedule_gives_each_update_its_step(monkeypatch, count_kernel_epochs):
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_per_update_schedule_gives_each_update_its_step(
+    monkeypatch, count_kernel_epochs, batch_size
+):
     from sklearn_gd.schedules import PerUpdate
 
     X, y = data("logistic", sparse=False)
 
     def make():
         return GDLogisticRegression(
-            solver="sgd", batch_size=1, max_iter=3, tol=0.0, alpha=0.01, learning_rate=0.5,
-            schedule=PerUpdate("invscaling"), random_state=0,
+            solver="sgd", batch_size=batch_size, max_iter=3, tol=0.0, alpha=0.01,
+            learning_rate=0.5, schedule=PerUpdate("invscaling"), random_state=0,
         )  # fmt: skip
 
     fast, slow = fit_both(monkeypatch, make, X, y)
     assert len(count_kernel_epochs) == 3
-    assert fast._solver_state.updates == slow._solver_state.updates == 3 * X.shape[0]
+    updates = 3 * -(-X.shape[0] // batch_size)
+    assert fast._solver_state.updates == slow._solver_state.updates == updates
     assert_same(fast, slow)
     np.testing.assert_allclose(fast.history_["learning_rate"], slow.history_["learning_rate"])
 
 
+@pytest.mark.parametrize("batch_size", [1, 7])
 @pytest.mark.parametrize("average", [True, 50])
 @pytest.mark.parametrize("rule", ["sgd", "adam"])
-def test_averaged_iterates_are_kept(monkeypatch, count_kernel_epochs, rule, average):
+def test_averaged_iterates_are_kept(monkeypatch, count_kernel_epochs, rule, average, batch_size):
+    """``average=50`` starts the mean inside the second epoch (40 rows an epoch)."""
     X, y = data("logistic", sparse=True)
 
     def make():
         return GDLogisticRegression(
-            solver=RULES[rule](), batch_size=1, max_iter=3, tol=0.0, alpha=0.01,
+            solver=RULES[rule](), batch_size=batch_size, max_iter=3, tol=0.0, alpha=0.01,
             learning_rate=0.05, average=average, random_state=0,
         )  # fmt: skip
 
