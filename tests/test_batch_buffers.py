@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_gd import GDLinearRegression, GDLogisticRegression, GDSoftmaxClassifier, _objective
+from sklearn_gd import (
+    GDLinearRegression,
+    GDLogisticRegression,
+    GDSoftmaxClassifier,
+    _kernels,
+    _objective,
+)
 from sklearn_gd.solvers import _batch_buffers
 from sklearn_gd.solvers._batch_buffers import BatchBuffers
 
@@ -25,6 +31,8 @@ def data(kind, order="C", dtype=np.float64, n=53, d=4):
 
 
 def fit_both(monkeypatch, make, X, y, **kwargs):
+    # The NumPy loop's batches (the compiled mini-batch epoch reads rows in place).
+    monkeypatch.setattr(_kernels, "COMPILED", False)
     fitted = []
     for buffered in (True, False):
         if not buffered:  # the loop's own batches

@@ -50,19 +50,21 @@ def problem(loss, seed=0, n=30, d=6):
     return X, Y, sw, rng.permutation(n)
 
 
-def reference_epoch(solver, objective, theta, state, order, lr):
-    """The NumPy loop's sequence with batches of one sample."""
+def reference_epoch(solver, objective, theta, state, order, lr, batch=1):
+    """The NumPy loop's sequence with batches of ``batch`` samples."""
     n = objective.n_samples
     epoch_value = 0.0
-    for i in order:
-        part = objective.batch(np.array([i]))
+    for start in range(0, n, batch):
+        index = order[start : start + batch]
+        part = objective.batch(index)
         value, grad = part.smooth_value_and_gradient(theta)
-        epoch_value += (value + part.nonsmooth_value(theta)) / n
+        epoch_value += (value + part.nonsmooth_value(theta)) * (index.shape[0] / n)
         step, prox_step, state = solver.update(grad, state, theta, lr, part)
         theta = objective.prox(theta - step, prox_step)
     return theta, state, epoch_value
 
 
+@pytest.mark.parametrize("batch", [1, 4], ids=["one-row", "batch4"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("penalty", [(0.05, 0.0), (0.05, 0.5), (0.0, 0.0)], ids=str)
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -70,8 +72,9 @@ def reference_epoch(solver, objective, theta, state, order, lr):
 @pytest.mark.parametrize("loss", list(LOSSES))
 @pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
 def test_epoch_repeats_the_numpy_update_sequence(
-    compiled, loss, method, fit_intercept, penalty, sparse
+    compiled, loss, method, fit_intercept, penalty, sparse, batch
 ):
+    """30 rows in batches of 4 (the last of 2), or of one row."""
 
     if compiled and not kernels.COMPILED:
         pytest.skip("numba is not installed or is disabled")
@@ -90,7 +93,7 @@ def test_epoch_repeats_the_numpy_update_sequence(
     # Two epochs: the state carried over from the first must be used by the second.
     theta, state, values = theta0, state0, []
     for _ in range(2):
-        theta, state, value = reference_epoch(solver, objective, theta, state, order, lr)
+        theta, state, value = reference_epoch(solver, objective, theta, state, order, lr, batch)
         values.append(value)
 
     C0 = objective.coef_matrix(theta0)
@@ -109,7 +112,7 @@ def test_epoch_repeats_the_numpy_update_sequence(
             l1=pen.l1, l2=pen.l2, beta_1=getattr(solver, "momentum", 0.9),
             nesterov=getattr(solver, "nesterov", False),
             state=None if method_code == kernels.SGD else kernel_state, t=t,
-            compiled=compiled,
+            batch=batch, compiled=compiled,
         )  # fmt: skip
         assert failed == -1
         kernel_values.append(value)
@@ -121,7 +124,15 @@ def test_epoch_repeats_the_numpy_update_sequence(
         assert np.all(b == 0)
     np.testing.assert_allclose(kernel_values, values, rtol=1e-10)
     if method_code == kernels.ADAM:
-        assert t == 2 * n
+        assert t == 2 * -(-n // batch)
+    # the rule's state after the epoch: previous iterate and gradient, or the moments
+    if method_code != kernels.SGD:
+        flats = state if method_code == kernels.MOMENTUM else state[1:]
+        for flat, (Ws, bs) in zip(flats, [kernel_state[:2], kernel_state[2:]], strict=True):
+            R = objective.coef_matrix(flat)
+            np.testing.assert_allclose(Ws, R[:d], rtol=1e-10, atol=1e-12)
+            if fit_intercept:
+                np.testing.assert_allclose(bs, R[d], rtol=1e-10, atol=1e-12)
 
 
 def test_lazy_scaling_touches_only_the_stored_entries_of_a_sparse_row():

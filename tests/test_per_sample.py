@@ -1,7 +1,7 @@
-"""Fits with ``batch_size=1`` through the compiled per-sample epoch and the NumPy loop.
+"""Mini-batch fits through the compiled epoch and through the NumPy loop.
 
-Where numba is active the first-order loop runs each epoch of one-row batches
-as one kernel call (``solvers/_per_sample.py``). These tests fit the same
+Where numba is active the first-order loop runs each mini-batch epoch (batches
+of one row or more) as one kernel call (``solvers/_per_sample.py``). These tests fit the same
 estimator with the kernel and with the NumPy loop (``_kernels.COMPILED``
 patched off, as ``SKLEARN_GD_DISABLE_NUMBA=1`` leaves it) and require the same
 coefficients, optimiser state and history, over ``fit`` and ``partial_fit``.
@@ -78,6 +78,7 @@ def count_kernel_epochs(monkeypatch):
 
 def fit_both(monkeypatch, make, X, y, method="fit", **kwargs):
     """The fitted estimators ``(kernel, numpy_loop)`` of two identical fits."""
+    monkeypatch.setattr(_per_sample, "MIN_STORED", 0)  # mini-batches of small data too
     fitted = []
     for compiled in (True, False):
         monkeypatch.setattr(kernels, "COMPILED", compiled)
@@ -103,20 +104,21 @@ def assert_same(fast, slow):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("batch_size", [1, 7])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("rule", list(RULES))
 @pytest.mark.parametrize("loss", list(ESTIMATORS))
 def test_fit_matches_the_numpy_loop(
-    monkeypatch, count_kernel_epochs, loss, rule, fit_intercept, sparse
+    monkeypatch, count_kernel_epochs, loss, rule, fit_intercept, sparse, batch_size
 ):
-
+    """One-row batches, and 40 rows in batches of 7 (the last of 5)."""
     X, y = data(loss, sparse)
     sw = np.random.default_rng(3).uniform(0.5, 2.0, size=X.shape[0])
 
     def make():
         return ESTIMATORS[loss](
-            solver=RULES[rule](), batch_size=1, max_iter=4, tol=0.0, alpha=0.01,
+            solver=RULES[rule](), batch_size=batch_size, max_iter=4, tol=0.0, alpha=0.01,
             l1_ratio=0.3, learning_rate=0.02, fit_intercept=fit_intercept, random_state=0,
         )  # fmt: skip
 
@@ -158,14 +160,94 @@ def objective_on(X):
     )
 
 
-def test_kernel_is_used_only_where_it_repeats_the_loop():
+def test_kernel_is_used_only_where_it_repeats_the_loop(monkeypatch):
     X = np.ones((4, 2))
+    # below MIN_STORED entries, batches of several rows keep the NumPy loop
+    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 2) is None
+    monkeypatch.setattr(_per_sample, "MIN_STORED", 0)
     assert _per_sample.PerSampleEpochs.for_run(Adam(), objective_on(X), 1) is not None
     assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 1) is not None
     # AdamW's decoupled decay is not in the kernel
     assert _per_sample.PerSampleEpochs.for_run(AdamW(), objective_on(X), 1) is None
     # float32 X: the NumPy loop's products round in float32
     assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X.astype(np.float32)), 1) is None
-    # batches of two rows, and a single row (a full batch)
-    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 2) is None
+    # mini-batches of two rows; a full batch (all four rows, or a single row) is not
+    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 2) is not None
+    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 4) is None
     assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X[:1]), 1) is None
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_per_update_schedule_gives_each_update_its_step(
+    monkeypatch, count_kernel_epochs, batch_size
+):
+    from sklearn_gd.schedules import PerUpdate
+
+    X, y = data("logistic", sparse=False)
+
+    def make():
+        return GDLogisticRegression(
+            solver="sgd", batch_size=batch_size, max_iter=3, tol=0.0, alpha=0.01,
+            learning_rate=0.5, schedule=PerUpdate("invscaling"), random_state=0,
+        )  # fmt: skip
+
+    fast, slow = fit_both(monkeypatch, make, X, y)
+    assert len(count_kernel_epochs) == 3
+    updates = 3 * -(-X.shape[0] // batch_size)
+    assert fast._solver_state.updates == slow._solver_state.updates == updates
+    assert_same(fast, slow)
+    np.testing.assert_allclose(fast.history_["learning_rate"], slow.history_["learning_rate"])
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+@pytest.mark.parametrize("average", [True, 50])
+@pytest.mark.parametrize("rule", ["sgd", "adam"])
+def test_averaged_iterates_are_kept(monkeypatch, count_kernel_epochs, rule, average, batch_size):
+    """``average=50`` starts the mean inside the second epoch (40 rows an epoch)."""
+    X, y = data("logistic", sparse=True)
+
+    def make():
+        return GDLogisticRegression(
+            solver=RULES[rule](), batch_size=batch_size, max_iter=3, tol=0.0, alpha=0.01,
+            learning_rate=0.05, average=average, random_state=0,
+        )  # fmt: skip
+
+    fast, slow = fit_both(monkeypatch, make, X, y)
+    assert len(count_kernel_epochs) == 3
+    assert fast._solver_state.n_average == slow._solver_state.n_average > 0
+    assert fast._solver_state.seen == slow._solver_state.seen == 3 * X.shape[0]
+    assert_same(fast, slow)
+    np.testing.assert_allclose(fast._solver_state.raw, slow._solver_state.raw, rtol=1e-9)
+
+
+def test_mean_since_the_plateau_reduction_is_kept(monkeypatch, count_kernel_epochs):
+    """A plateau divides the rate by 5; the mean of the later iterates may be returned."""
+    X, y = data("squared", sparse=False)
+
+    def make():
+        return GDLinearRegression(
+            solver="sgd", batch_size=1, max_iter=6, tol=10.0, n_iter_no_change=2,
+            alpha=0.01, learning_rate=0.02, random_state=0,
+        )  # fmt: skip
+
+    fast, slow = fit_both(monkeypatch, make, X, y)
+    assert fast._solver_state.lr_scale < 1.0
+    assert fast._solver_state.n_tail == slow._solver_state.n_tail > 0
+    np.testing.assert_allclose(fast._solver_state.tail, slow._solver_state.tail, rtol=1e-9)
+    assert_same(fast, slow)
+
+
+def test_recorded_batches_are_the_one_sample_objectives(monkeypatch, count_kernel_epochs):
+    X, y = data("softmax", sparse=False)
+
+    def make():
+        return GDSoftmaxClassifier(
+            solver=Momentum(momentum=0.7), batch_size=1, max_iter=2, tol=0.0, alpha=0.01,
+            learning_rate=0.05, record_batches=True, random_state=0,
+        )  # fmt: skip
+
+    fast, slow = fit_both(monkeypatch, make, X, y)
+    assert len(fast.history_["batch_objective"]) == 2 * X.shape[0]
+    np.testing.assert_allclose(
+        fast.history_["batch_objective"], slow.history_["batch_objective"], rtol=1e-9
+    )

@@ -14,6 +14,12 @@ those of :meth:`Objective.batch`: the same code on the same numbers.
 A batch objective is only valid until the next one is drawn: the loop uses
 each for one step, as :class:`~sklearn_gd.solvers._first_order.FirstOrderSolver`
 rules do.
+
+Where numba is installed, the rules the compiled epoch has (sgd, momentum,
+adam) on float64 data of some size run their mini-batch epochs there instead
+(:mod:`._per_sample`: each batch's rows are read in place, once, with no
+copy at all); these buffers serve the other rules, float32 data and
+installs without numba.
 """
 
 import numpy as np

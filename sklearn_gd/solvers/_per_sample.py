@@ -1,12 +1,20 @@
-"""Per-sample epochs (``batch_size=1``) run by the compiled kernel of :mod:`sklearn_gd._kernels`.
+"""Mini-batch epochs run by the compiled kernel of :mod:`sklearn_gd._kernels`.
 
 With batches of one row the first-order loop spends its time in Python: one
 objective view, two products and a proximal step on vectors of length ``d``
-per sample. When the kernel can repeat that update sequence exactly, a whole
-epoch is one call of :func:`~sklearn_gd._kernels.run_epoch` instead. It can
+per sample. With batches of a few hundred rows it still spends a good part
+of it there, and in gathering each batch's rows into a copy (a fancy-index
+copy, or :mod:`._batch_buffers`) that the two products then read again. When
+the kernel can repeat that update sequence (to rounding: its sums run in
+another order than the BLAS products), a whole epoch is one call of
+:func:`~sklearn_gd._kernels.run_epoch` instead, which reads each row of a
+batch once, in place, for its predictor and its term of the gradient. It can
 when
 
-* the batch is one row and there is more than one row (no full batch);
+* the run is mini-batch: batches of ``1 <= batch_size < n_samples`` rows,
+  and with more than one row per batch ``X`` has at least
+  :data:`MIN_STORED` stored entries (below, an epoch costs little either
+  way, and small problems keep the NumPy loop without compiling the kernel);
 * the objective is the in-memory :class:`~sklearn_gd._objective.Objective`
   on a float64 ndarray or CSR matrix (not dask, not float32, whose NumPy
   products round in float32);
@@ -20,8 +28,12 @@ when
 
 The epoch draws the same permutation from the same generator as
 :meth:`Objective.batches`, scales each sample as :meth:`Objective.batch` does
-(``n * scale * s_i``), takes the epoch's learning rate and reports the same
-mean objective and the same overflow. The coefficients and the rule's state
+(``n * scale * s_i``), takes the epoch's learning rate (or, for a schedule
+advanced at every update, the rate of each update), keeps the loop's running
+means of the iterates (the user's ``average`` and the mean since the last
+plateau reduction) and its counts of rows and updates, records each update's
+objective when the loop records batches, and reports the same mean objective
+and the same overflow. The coefficients and the rule's state
 are updated through views of a copy of the flat vectors (``C[:d]`` of the C
 ordered coefficient matrix is contiguous), so the loop's state is the rule's
 own after every epoch: ``partial_fit`` and warm starts go on from it.
@@ -40,31 +52,42 @@ _LOSS_CODES = {
     MultinomialLoss: _kernels.SOFTMAX,
 }
 _METHOD_CODES = {"sgd": _kernels.SGD, "momentum": _kernels.MOMENTUM, "adam": _kernels.ADAM}
+#: Stored entries of ``X`` from which batches of several rows take the kernel.
+MIN_STORED = 1 << 16
 
 
 class PerSampleEpochs:
-    """Epochs of one-row updates in one compiled call each, for one run.
+    """Mini-batch epochs (one-row batches included) in one compiled call each, for one run.
 
     Build it with :meth:`for_run`, which returns None when the kernel does not
     apply (see the module notes).
     """
 
-    def __init__(self, objective, rule):
+    def __init__(self, objective, rule, batch_size=1):
         design = objective.design
         self.objective = objective
         self.rule = rule
         self.method = _METHOD_CODES[rule["method"]]
         self.loss = _LOSS_CODES[type(objective.loss)]
         self.d, self.k = design.n_features, objective.shape[1]
-        self.X = design.X
+        X = design.X
+        if sp.issparse(X) and not X.has_canonical_format:  # duplicate entries summed
+            X = X.copy()
+            X.sum_duplicates()
+        self.X = X
         self.Y = np.ascontiguousarray(objective.Y, dtype=np.float64)
-        # A one-row batch is scaled by n / (1 * S) instead of 1 / S (Objective.batch).
+        # A batch B is scaled by n / (|B| S) instead of 1 / S (Objective.batch):
+        # the kernel divides this by |B|.
         self.factor = objective.scale * objective.n_samples * objective.sample_weight
+        self.batch = batch_size
+        self.n_updates = -(-objective.n_samples // batch_size)
 
     @classmethod
     def for_run(cls, solver, objective, batch_size):
         """The per-sample epochs of a run, or None where the NumPy loop must run."""
-        if batch_size != 1 or objective.n_samples <= 1 or not _kernels.COMPILED:
+        if not 1 <= batch_size < objective.n_samples or not _kernels.COMPILED:
+            return None
+        if batch_size > 1 and objective.design.n_stored < MIN_STORED:
             return None
         if type(objective) is not Objective or type(objective.loss) not in _LOSS_CODES:
             return None
@@ -75,7 +98,7 @@ class PerSampleEpochs:
         rule = solver.kernel_rule()
         if rule is None or rule.get("method") not in _METHOD_CODES:
             return None
-        return cls(objective, rule)
+        return cls(objective, rule, batch_size)
 
     # ---------------------------------------------------- state conversion
     def _views(self, flat):
@@ -98,27 +121,80 @@ class PerSampleEpochs:
         return state, int(t0), lambda t: (t, m, v)
 
     # --------------------------------------------------------------- epoch
+    def _steps(self, run):
+        """The step of every update of the epoch: one float, or one per update."""
+        state = run.state
+        if not run.schedule.per_update:
+            return run.lr
+        return np.array(
+            [
+                run.solver._scheduled(run.schedule, state.updates + p, state.eta0, state.lr_scale)
+                for p in range(self.n_updates)
+            ]
+        )
+
+    def _means(self, state):
+        """The running means the loop would update this epoch, as the kernel takes them.
+
+        Returns ``(means, back)``: the kernel's ``[W, b, count, start]`` lists
+        and a function storing the counts back into ``state``.
+        """
+        means, names = [], []
+        if state.average_start is not None:
+            # The first update after which ``seen`` reaches ``average_start``.
+            needed = state.average_start - state.seen
+            start = max(-(-needed // self.batch) - 1, 0)
+            if needed <= self.objective.n_samples:
+                if state.average is None:
+                    state.average = np.zeros(self.objective.n_coef)
+                means.append([*self._views(state.average), state.n_average, start])
+                names.append("n_average")
+        if state.lr_scale < 1.0:  # the mean since the last plateau reduction
+            if state.tail is None:
+                state.tail = np.zeros(self.objective.n_coef)
+            means.append([*self._views(state.tail), state.n_tail, 0])
+            names.append("n_tail")
+
+        def back():
+            for name, mean in zip(names, means, strict=True):
+                setattr(state, name, mean[2])
+
+        return means, back
+
     def epoch(self, run):
         """One epoch of ``run`` (a first-order ``_Run``); returns its mean objective.
 
-        Updates ``run.theta`` and ``run.state.rule``; an overflow is reported
-        through ``run.log.fail`` as the NumPy loop reports it.
+        Updates ``run.theta``, ``run.lr`` (per-update schedules) and
+        ``run.state`` (the rule's state, the running means, the counts of rows
+        and updates); an overflow is reported through ``run.log.fail`` as the
+        NumPy loop reports it.
         """
-        objective, rule = self.objective, self.rule
-        order = run.rng.permutation(objective.n_samples)
+        objective, rule, state = self.objective, self.rule, run.state
+        n = objective.n_samples
+        order = run.rng.permutation(n)
         theta = np.array(run.theta, dtype=np.float64)  # the caller's vector is kept
         W, b = self._views(theta)
-        state, t, back = self._to_kernel(run.state.rule)
+        kernel_state, t, back = self._to_kernel(state.rule)
+        steps = self._steps(run)
+        means, means_back = self._means(state)
+        values = np.empty(self.n_updates) if run.batch_values is not None else None
         value, t, failed = _kernels.run_epoch(
             self.X, self.Y, self.factor, order, W, b,
             fit_intercept=objective.design.fit_intercept, loss=self.loss, method=self.method,
-            lr=run.lr, l1=objective.penalty.l1, l2=objective.penalty.l2,
+            lr=steps, l1=objective.penalty.l1, l2=objective.penalty.l2,
             beta_1=rule.get("beta_1", 0.9), beta_2=rule.get("beta_2", 0.999),
             epsilon=rule.get("epsilon", 1e-8), nesterov=rule.get("nesterov", False),
-            state=state, t=t,
+            state=kernel_state, t=t, batch=self.batch, means=means, values=values,
         )  # fmt: skip
-        run.theta = theta
-        run.state.rule = back(t)
+        if np.ndim(steps):
+            run.lr = float(steps[-1])
         if failed >= 0:
             run.log.fail("the coefficients overflowed to infinity or NaN", run.lr)
+        run.theta = theta
+        state.rule = back(t)
+        means_back()
+        state.seen += n
+        state.updates += self.n_updates
+        if values is not None:
+            run.batch_values.extend(values.tolist())
         return value
