@@ -346,6 +346,9 @@ def _epoch(
     d = w.shape[0] // k
     n = order.shape[0]
     n_batches = (n + batch - 1) // batch
+    # Batches of equal size within one row (Objective.batches): the first
+    # ``longer`` have ``short + 1`` rows.
+    short, longer = n // n_batches, n % n_batches
     z = np.empty(k)
     g = np.empty(k)
     gb = np.empty(k)  # the batch's gradient in the intercept
@@ -369,8 +372,8 @@ def _epoch(
     cols = indices[0:0]
     vals = data[0:0]
     for update in range(n_batches):
-        first = update * batch
-        size = min(batch, n - first)
+        first = update * short + min(update, longer)
+        size = short + 1 if update < longer else short
         lr = lrs[0] if lrs.shape[0] == 1 else lrs[update]
         value = 0.0
         xsq = 0.0
@@ -735,8 +738,10 @@ def run_epoch(
     t : int
         Adam's step count before the epoch.
     batch : int
-        Rows per update: consecutive runs of ``order`` (the last may be
-        shorter), each scaled as :meth:`Objective.batch` scales it.
+        Most rows per update: ``order`` is cut into ``ceil(len(order) / batch)``
+        consecutive runs of equal size within one row (as
+        :meth:`Objective.batches` cuts an epoch), each scaled as
+        :meth:`Objective.batch` scales it.
     means : sequence of at most 2 ``[W_mean, b_mean, count, start]`` lists
         Running means of the iterates, updated in place (``count`` too): the
         iterate after each update from the ``start``-th of the epoch on (from

@@ -54,8 +54,7 @@ def reference_epoch(solver, objective, theta, state, order, lr, batch=1):
     """The NumPy loop's sequence with batches of ``batch`` samples."""
     n = objective.n_samples
     epoch_value = 0.0
-    for start in range(0, n, batch):
-        index = order[start : start + batch]
+    for index in np.array_split(order, -(-n // batch)):  # as Objective.batches cuts an epoch
         part = objective.batch(index)
         value, grad = part.smooth_value_and_gradient(theta)
         epoch_value += (value + part.nonsmooth_value(theta)) * (index.shape[0] / n)
@@ -74,7 +73,7 @@ def reference_epoch(solver, objective, theta, state, order, lr, batch=1):
 def test_epoch_repeats_the_numpy_update_sequence(
     compiled, loss, method, fit_intercept, penalty, sparse, batch
 ):
-    """30 rows in batches of 4 (the last of 2), or of one row."""
+    """30 rows in batches of at most 4 (six of 4 and two of 3), or of one row."""
 
     if compiled and not kernels.COMPILED:
         pytest.skip("numba is not installed or is disabled")

@@ -143,7 +143,9 @@ class PerSampleEpochs:
         if state.average_start is not None:
             # The first update after which ``seen`` reaches ``average_start``.
             needed = state.average_start - state.seen
-            start = max(-(-needed // self.batch) - 1, 0)
+            n = self.objective.n_samples
+            sizes = [len(part) for part in np.array_split(np.empty(n), self.n_updates)]
+            start = int(np.searchsorted(np.cumsum(sizes), needed))
             if needed <= self.objective.n_samples:
                 if state.average is None:
                     state.average = np.zeros(self.objective.n_coef)
