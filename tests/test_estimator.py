@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from conftest import classification_data, estimator_data
-from hypothesis import HealthCheck, Phase, given, settings
+from conftest import classification_data, estimator_data, few_examples
+from hypothesis import given
 from hypothesis import strategies as st
 from joblib import Parallel, delayed
 from scipy.special import log_expit, log_softmax
@@ -66,12 +66,7 @@ STOCHASTIC = [s for s, c in SOLVERS.items() if c.stochastic]
 DETERMINISTIC = [s for s, c in SOLVERS.items() if not c.stochastic]
 FIRST_ORDER = ["gd", "sgd", "momentum", "adam", "adamw", "ista"]
 DTYPES = [np.float32, np.float64]
-FEW = settings(
-    deadline=None,
-    max_examples=2,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=[HealthCheck.too_slow],
-)
+FEW = few_examples(2)
 
 
 def make_data(cls, seed=0, n=40, d=4):

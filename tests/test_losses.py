@@ -13,9 +13,9 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
+from conftest import few_examples, one_hot
 from conftest import objective as reference_objective
-from conftest import one_hot
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -34,12 +34,7 @@ LOSSES = [
 ]
 LOSS_IDS = [case[0] for case in LOSSES]
 DTYPES = [np.float32, np.float64]
-FEW = settings(
-    deadline=None,
-    max_examples=4,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=[HealthCheck.too_slow],
-)
+FEW = few_examples(4)
 
 
 def targets(kind, rng, n, k):
