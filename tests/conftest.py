@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from scipy.optimize import minimize
 from scipy.special import log_expit, log_softmax, logsumexp
 from sklearn.datasets import make_regression
@@ -30,6 +30,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def few_examples(max_examples):
+    """Settings for a costly property test: ``max_examples`` cases and no shrinking."""
+    return settings(
+        deadline=None,
+        max_examples=max_examples,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate),
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 
 
 # --------------------------------------------------------------------- data

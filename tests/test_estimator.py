@@ -28,10 +28,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from conftest import classification_data, estimator_data
-from hypothesis import HealthCheck, Phase, given, settings
+from conftest import classification_data, estimator_data, few_examples
+from hypothesis import given
 from hypothesis import strategies as st
 from joblib import Parallel, delayed
+from scipy.special import log_expit, log_softmax
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
@@ -64,12 +65,8 @@ ALL = [
 STOCHASTIC = [s for s, c in SOLVERS.items() if c.stochastic]
 DETERMINISTIC = [s for s, c in SOLVERS.items() if not c.stochastic]
 FIRST_ORDER = ["gd", "sgd", "momentum", "adam", "adamw", "ista"]
-FEW = settings(
-    deadline=None,
-    max_examples=2,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=[HealthCheck.too_slow],
-)
+DTYPES = [np.float32, np.float64]
+FEW = few_examples(2)
 
 
 def make_data(cls, seed=0, n=40, d=4):
@@ -501,6 +498,65 @@ def test_string_labels_become_classes(cls, names):
     codes = np.searchsorted(est.classes_, y)
     ref = cls().fit(X, codes)
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-10)
+
+
+# -------------------------------------- probabilities at extreme logits
+CLASSIFIER_CASES = [
+    pytest.param(cls, k, id=f"{cls.__name__[2:]}-{k}classes")
+    for cls in (GDLogisticRegression, GDSoftmaxClassifier)
+    for k in (2, 3)
+]
+#: Sample scales giving logits up to ~1e37 (float32) / ~1e301 (float64): every
+#: logit and every difference of two is representable. Then the scales beyond.
+IN_RANGE = {np.float32: [1e4, 1e10, 1e30, 1e36], np.float64: [1e4, 1e30, 1e300]}
+BEYOND = {np.float32: [1e38], np.float64: [1e307]}
+
+
+@pytest.mark.parametrize("cls, k", CLASSIFIER_CASES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("beyond", [False, True], ids=["in-range", "beyond-range"])
+def test_probabilities_at_extreme_logits(cls, k, dtype, beyond):
+    """Samples far from the boundary: probabilities valid, log-probabilities finite.
+
+    Beyond the range (logits that overflow the dtype) the log-probabilities may
+    be -inf, but nothing may be NaN and no warning may escape.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = np.argmax(X @ rng.standard_normal((3, k)) + rng.standard_normal((30, k)), axis=1)
+    est = cls(solver="lbfgs").fit(X.astype(dtype), y)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for scale in (BEYOND if beyond else IN_RANGE)[dtype]:
+        X_far = (X * scale).astype(dtype)
+        what = f"{cls.__name__}, {k} classes, {np.dtype(dtype).name} samples scaled by {scale:g}"
+        proba = est.predict_proba(X_far)
+        log_proba = est.predict_log_proba(X_far)
+        assert np.all(np.isfinite(proba)), f"{what}: non-finite probabilities"
+        assert np.all((proba >= 0) & (proba <= 1)), f"{what}: probabilities outside [0, 1]"
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=rtol, err_msg=what)
+        assert not np.any(np.isnan(log_proba)) and np.all(log_proba <= 0), what
+        if not beyond:
+            assert np.all(np.isfinite(est.decision_function(X_far))), what
+            assert np.all(np.isfinite(log_proba)), f"{what}: log-probabilities\n{log_proba}"
+        predicted = np.searchsorted(est.classes_, est.predict(X_far))
+        np.testing.assert_array_equal(proba[np.arange(30), predicted], proba.max(axis=1), what)
+
+
+def test_probabilities_against_scipy_at_moderate_logits():
+    """At logits of a few hundred the probabilities still carry their exact value."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((20, 2))
+    y = np.arange(20) % 3
+    for cls in (GDLogisticRegression, GDSoftmaxClassifier):
+        est = cls().fit(X, y)
+        X_far = X * 300
+        scores = est.decision_function(X_far)
+        if cls is GDSoftmaxClassifier:
+            expected = log_softmax(scores, axis=1)
+        else:
+            log_p = log_expit(scores)
+            expected = log_p - np.logaddexp.reduce(log_p, axis=1, keepdims=True)
+        np.testing.assert_allclose(est.predict_log_proba(X_far), expected, rtol=1e-12, atol=1e-300)
 
 
 # ------------------------------------------------------------ solver objects

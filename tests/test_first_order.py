@@ -16,8 +16,8 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import estimator_data, fitted_objective, regression_data
-from hypothesis import HealthCheck, Phase, example, given, settings
+from conftest import estimator_data, few_examples, fitted_objective, regression_data
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -43,12 +43,7 @@ from sklearn_gd.solvers._batch_buffers import BatchBuffers
 QUIET = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 STOCHASTIC = solvers_with("stochastic")
 PARTIAL = solvers_with("supports_partial_fit")
-FEW = settings(
-    deadline=None,
-    max_examples=4,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=[HealthCheck.too_slow],
-)
+FEW = few_examples(4)
 
 
 @pytest.fixture(scope="module")

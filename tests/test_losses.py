@@ -1,16 +1,25 @@
 """Losses, penalty and objective: derivatives, stability, proximal operator, curvature.
 
 Derivatives are checked against central finite differences; values against the
-objective as written independently in ``conftest.py``.
+objective as written independently in ``conftest.py``. Every loss of
+:mod:`sklearn_gd._loss` at extreme logits (1e4 and beyond, up to the largest
+float) in float32 and float64: values equal to an exact reference (``decimal``
+arithmetic, 40 digits) wherever that is representable and ``+inf`` where it is
+not, gradients and Hessians finite, never a warning.
 """
 
 import warnings
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
+from conftest import few_examples, one_hot
 from conftest import objective as reference_objective
-from conftest import one_hot
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
+import sklearn_gd._loss as loss_module
 from sklearn_gd._data import Design
 from sklearn_gd._loss import LogisticLoss, MultinomialLoss, SquaredLoss
 from sklearn_gd._objective import Objective
@@ -24,6 +33,8 @@ LOSSES = [
     ("multinomial-3", MultinomialLoss, 3, "multinomial"),
 ]
 LOSS_IDS = [case[0] for case in LOSSES]
+DTYPES = [np.float32, np.float64]
+FEW = few_examples(4)
 
 
 def targets(kind, rng, n, k):
@@ -92,47 +103,6 @@ def test_loss_hessian_operator_and_blocks_match_finite_differences(name, loss_cl
     np.testing.assert_allclose(np.einsum("iab,ib->ia", per_sample, dZ), HdZ, atol=1e-12)
     # curvature_bound bounds the per-sample Hessian's largest eigenvalue
     assert np.linalg.eigvalsh(per_sample).max() <= loss.curvature_bound + 1e-12
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("scale", [1e4, 1e5])
-@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES[1:], ids=LOSS_IDS[1:])
-def test_huge_logits_give_finite_losses_and_gradients_without_warnings(
-    name, loss_cls, k, kind, scale, dtype
-):
-    rng = np.random.default_rng(2)
-    n = 8
-    Y = targets(kind, rng, n, k).astype(dtype)
-    signs = np.where(rng.random((n, k)) < 0.5, -1.0, 1.0)
-    signs[0] = 1.0
-    signs[1] = -1.0
-    Z = (scale * signs).astype(dtype)
-    if k > 1:
-        Z[2] = np.array([scale, -scale, 0.0][:k], dtype=dtype)
-    loss = loss_cls()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        values, grad = loss.loss_gradient(Y, Z)
-        plain = loss.loss(Y, Z)
-        HdZ = loss.hessian_operator(Y, Z)(np.ones_like(Z))
-        blocks = loss.hessian_blocks(Y, Z)
-    for array in [values, grad, plain, HdZ, *blocks.values()]:
-        assert np.all(np.isfinite(array))
-    # The exact answers are known: the loss is ~|z| for a wrong confident
-    # prediction and ~0 for a right one; the gradient is p - y with p in {0, 1}.
-    Z64, Y64 = Z.astype(float), Y.astype(float)
-    if loss_cls is LogisticLoss:
-        # log(1 + e^z) - y z, with log(1 + e^0) = log 2 and e^-|z| negligible
-        expected = (np.maximum(Z64, 0) + np.log(2) * (Z64 == 0) - Y64 * Z64).sum(axis=1)
-        p = np.where(Z > 0, 1.0, np.where(Z < 0, 0.0, 0.5))
-    else:
-        # logsumexp(z) - y.z, the others' exponentials negligible next to the ties at the top
-        top = Z64.max(axis=1, keepdims=True)
-        ties = (Z64 == top).sum(axis=1)
-        expected = top[:, 0] + np.log(ties) - (Y64 * Z64).sum(axis=1)
-        p = (Z64 == top) / ties[:, None]
-    np.testing.assert_allclose(values, expected, rtol=1e-6, atol=1e-6 * scale)
-    np.testing.assert_allclose(grad, p - Y, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -359,3 +329,155 @@ def test_loss_difference_equals_the_difference_of_losses(loss_name):
     tiny = 1e-12 * rng.standard_normal((40, k))
     first_order = np.einsum("ij,ij->i", loss.loss_gradient(Y, Z0)[1], tiny)
     np.testing.assert_allclose(loss.loss_difference(Y, Z0, tiny), first_order, rtol=1e-6)
+
+
+# ------------------------------------------------------ extreme logits, exactly
+LOSS_CLASSES = sorted(
+    (
+        obj
+        for obj in vars(loss_module).values()
+        if isinstance(obj, type) and hasattr(obj, "loss_gradient")
+    ),
+    key=lambda cls: cls.__name__,
+)
+
+
+def _log1pexp(z):
+    """log(1 + e^z) in Decimal, without forming e^z for large z."""
+    if z > 0:
+        return z + (1 + (-z).exp()).ln()
+    return (1 + z.exp()).ln()
+
+
+def _squared(y, z):
+    return sum((zj - yj) ** 2 for yj, zj in zip(y, z, strict=True)) / 2, [
+        zj - yj for yj, zj in zip(y, z, strict=True)
+    ]
+
+
+def _sigmoid(z):
+    if z >= 0:
+        return 1 / (1 + (-z).exp())
+    return z.exp() / (1 + z.exp())
+
+
+def _logistic(y, z):
+    value = sum(_log1pexp(zj) - yj * zj for yj, zj in zip(y, z, strict=True))
+    return value, [_sigmoid(zj) - yj for yj, zj in zip(y, z, strict=True)]
+
+
+def _multinomial(y, z):
+    top = max(z)
+    total = sum((zj - top).exp() for zj in z)
+    log_norm = top + total.ln()
+    value = sum(y) * log_norm - sum(yj * zj for yj, zj in zip(y, z, strict=True))
+    return value, [(zj - top).exp() / total - yj for yj, zj in zip(y, z, strict=True)]
+
+
+#: The exact loss and gradient of each loss class, row by row, in Decimal.
+REFERENCES = {"SquaredLoss": _squared, "LogisticLoss": _logistic, "MultinomialLoss": _multinomial}
+
+
+def reference(loss, Y, Z):
+    """Exact per-sample values and gradients, rounded once to ``Z.dtype`` (inf if too big)."""
+    values, grads = [], []
+    with localcontext() as ctx:
+        ctx.prec = 40
+        for y_row, z_row in zip(Y.tolist(), Z.tolist(), strict=True):
+            value, grad = REFERENCES[type(loss).__name__](
+                [Decimal(v) for v in y_row], [Decimal(v) for v in z_row]
+            )
+            values.append(float(value))
+            grads.append([float(g) for g in grad])
+    with np.errstate(over="ignore"):
+        return np.array(values, dtype=Z.dtype), np.array(grads, dtype=Z.dtype)
+
+
+def one_hot_targets(n, k, rng, dtype):
+    Y = np.zeros((n, k), dtype=dtype)
+    Y[np.arange(n), rng.integers(0, k, size=n)] = 1
+    return Y
+
+
+def assert_matches_reference(got, expected, Z, what):
+    """Equal to the exact value rounded to the dtype, up to cancellation in ``|z|``."""
+    got = np.asarray(got)
+    assert got.dtype == Z.dtype, f"{what}: dtype {got.dtype} for {Z.dtype} logits"
+    eps = np.finfo(Z.dtype).eps
+    scale = 1.0 + np.max(np.abs(Z.astype(np.float64)), axis=1, initial=0.0)
+    scale = scale.reshape((-1,) + (1,) * (got.ndim - 1))
+    overflow = np.isinf(expected)
+    assert not np.any(np.isnan(got)), f"{what}: NaN\n{got}\nfor logits\n{Z}"
+    np.testing.assert_array_equal(got[overflow], expected[overflow], err_msg=what)
+    with np.errstate(over="ignore"):  # the test's own arithmetic, in float64
+        err = np.abs(got[~overflow].astype(np.float64) - expected[~overflow])
+        size = np.abs(expected[~overflow].astype(np.float64))
+        bound = 8 * eps * (size + np.broadcast_to(scale, got.shape)[~overflow])
+    assert np.all(err <= bound), f"{what}: {got} differs from the exact {expected} for\n{Z}"
+
+
+def check_loss(loss_cls, Y, Z):
+    """Values, fused value and gradient, Hessian products and blocks at ``Z``."""
+    loss = loss_cls()
+    expected_value, expected_grad = reference(loss, Y, Z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # never a warning
+        value, grad = loss.loss_gradient(Y, Z)
+        plain = loss.loss(Y, Z)
+        product = loss.hessian_operator(Y, Z)(np.ones_like(Z))
+        blocks = loss.hessian_blocks(Y, Z)
+    name = loss_cls.__name__
+    assert_matches_reference(value, expected_value, Z, f"{name}.loss_gradient value")
+    assert np.all(np.isfinite(grad)), f"{name}: non-finite gradient\n{grad}\nfor\n{Z}"
+    assert_matches_reference(grad, expected_grad, Z, f"{name}.loss_gradient gradient")
+    assert_matches_reference(plain, expected_value, Z, f"{name}.loss")
+    assert np.all(np.isfinite(product)), f"{name}: non-finite Hessian product for\n{Z}"
+    for key, block in blocks.items():
+        block = np.asarray(block)
+        assert np.all(np.isfinite(block)) and np.all(np.abs(block) <= 1), (name, key, block)
+
+
+def test_every_loss_has_a_reference():
+    assert LOSS_CLASSES, "no loss classes found in sklearn_gd._loss"
+    missing = [cls.__name__ for cls in LOSS_CLASSES if cls.__name__ not in REFERENCES]
+    assert not missing, f"add an exact reference for {missing} to this file"
+
+
+def _magnitudes(dtype):
+    top = float(np.finfo(dtype).max)
+    return [1e4, 1e5, 1e10, 1e30, 1e38, 1e100, 1e300, top / 2, top]
+
+
+MAGNITUDE_CASES = [
+    pytest.param(dtype, m, id=f"{np.dtype(dtype).name}-{m:.3g}")
+    for dtype in DTYPES
+    for m in _magnitudes(dtype)
+    if m <= float(np.finfo(dtype).max)
+]
+
+
+@pytest.mark.parametrize("loss_cls", LOSS_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("dtype, magnitude", MAGNITUDE_CASES)
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_loss_at_extreme_logits(loss_cls, dtype, magnitude, k):
+    """Logits ±magnitude (and 0) in every arrangement, every target."""
+    m = dtype(magnitude)
+    levels = np.array([m, -m, 0], dtype=dtype)
+    patterns = np.array(np.meshgrid(*[levels] * k)).reshape(k, -1).T  # all 3**k rows
+    # every class: one-hot rows, or y = 0 and y = 1 for one output
+    classes = np.eye(k, dtype=dtype) if k > 1 else np.array([[0], [1]], dtype=dtype)
+    Z = np.repeat(patterns, len(classes), axis=0)
+    Y = np.tile(classes, (patterns.shape[0], 1))  # each row, each class
+    check_loss(loss_cls, Y, Z)
+
+
+@pytest.mark.parametrize("loss_cls", LOSS_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@settings(FEW, max_examples=10)
+@given(data=st.data(), k=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_loss_at_arbitrary_finite_logits(loss_cls, dtype, data, k, seed):
+    """Any finite logits hypothesis finds (subnormals, the largest floats, mixtures)."""
+    floats = st.floats(allow_nan=False, allow_infinity=False, width=np.finfo(dtype).bits)
+    Z = data.draw(arrays(dtype, (4, k), elements=floats))
+    Y = one_hot_targets(4, k, np.random.default_rng(seed), dtype)
+    check_loss(loss_cls, Y, Z)
