@@ -40,7 +40,7 @@ from sklearn_gd import GDLinearRegression, LossCurveDisplay, Momentum
 X = np.array([[1.0], [2.0], [3.0], [4.0]])
 y = 2 * X.ravel() + 1
 
-reg = GDLinearRegression(solver="gd", tol=1e-8).fit(X, y)
+reg = GDLinearRegression(solver="gd", tol=1e-8, max_iter=2000).fit(X, y)
 eta = reg.history_["learning_rate"][0]
 print(f"w = {reg.coef_[0]:.6f}, b = {reg.intercept_:.6f} after {reg.n_iter_} iterations")
 print(f"step size 1/L = {eta:.4f}")

@@ -19,7 +19,7 @@ from sklearn_gd import Adam, GDLinearRegression, GDSoftmaxClassifier
 #    w = 0, b = 0. learning_rate="auto" is 1/L, L estimated by power iteration.
 X = np.array([[1.0], [2.0], [3.0], [4.0]])
 y = 2 * X.ravel() + 1
-reg = GDLinearRegression(solver="gd", tol=1e-8).fit(X, y)
+reg = GDLinearRegression(solver="gd", tol=1e-8, max_iter=2000).fit(X, y)
 print(f"gd: w = {reg.coef_[0]:.4f}, b = {reg.intercept_:.4f} after {reg.n_iter_} iterations")
 
 # 2. A softmax classifier in a pipeline, trained by mini-batch Adam (batches of 16)

@@ -35,6 +35,7 @@ from .constraints import Constraint, NonNegative
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .solvers import SOLVERS, Solver, resolve_solver, solver_names, solvers_with
 from .solvers._first_order import FirstOrderSolver
+from .solvers._precision import ITERATION_CAP
 
 
 def _quoted(names):
@@ -532,7 +533,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
 
     def _max_iter_asked_for(self, result):
         """With ``tol=None`` a run that reached ``max_iter`` did what was asked (no warning)."""
-        return self.tol is None and result.n_iter >= self.max_iter and "max_iter" in result.message
+        capped = result.n_iter >= self.max_iter and ITERATION_CAP in result.message
+        return self.tol is None and capped
 
     def _tolerance(self, solver, n_samples):
         """The ``tol`` a run gets: ``tol=None`` means no tolerance stop.

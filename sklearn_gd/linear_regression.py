@@ -62,7 +62,7 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     >>> from sklearn_gd import GDLinearRegression
     >>> X = np.array([[1.0], [2.0], [3.0], [4.0]])
     >>> y = 2 * X.ravel() + 1
-    >>> reg = GDLinearRegression(solver="gd", tol=1e-8).fit(X, y)
+    >>> reg = GDLinearRegression(solver="gd", tol=1e-8, max_iter=2000).fit(X, y)
     >>> print(round(float(reg.coef_[0]), 6), round(float(reg.intercept_), 6))
     2.0 1.0
     """

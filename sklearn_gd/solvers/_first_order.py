@@ -44,6 +44,7 @@ from ..schedules import make_schedule
 from ._base import IterationLog, Solver, SolverResult, detects_overflow
 from ._batch_buffers import BatchBuffers
 from ._per_sample import PerSampleEpochs
+from ._precision import ITERATION_CAP
 
 #: Default epochs without an improvement larger than ``tol`` that make a plateau
 #: (the estimators pass their ``n_iter_no_change``).
@@ -441,7 +442,7 @@ class _Run:
     def to_the_end(self):
         """Epochs until a stopping rule holds or ``max_iter``; the result of ``fit``."""
         self.best_theta, self.best_value = self.theta, np.inf
-        converged, message = False, f"reached max_iter={self.max_iter}"
+        converged, message = False, ITERATION_CAP
         tol = self.tol
         for _ in range(self.max_iter):
             if self.epoch():

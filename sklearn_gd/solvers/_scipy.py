@@ -20,7 +20,7 @@ written here once:
 import numpy as np
 
 from ._base import IterationLog, SolverResult
-from ._precision import max_abs
+from ._precision import ITERATION_CAP, max_abs
 
 #: Why a run stopped when a callback (early stopping, scikit-learn's callbacks) asked it to.
 STOPPED = "stopped by a callback (e.g. early stopping)"
@@ -190,7 +190,7 @@ def outcome(result, optimality, tol, n_iter, max_iter, precision):
     if optimality <= tol:
         return True, f"max |gradient| <= tol={tol:g}"
     if result.status == 1 or n_iter >= max_iter:
-        return False, f"reached max_iter={max_iter}"
+        return False, ITERATION_CAP
     return False, (
         f"{result.message} (max |gradient| {optimality:.3g} > tol={tol:g}: {precision}; a "
         "larger tol, or float64 data, removes this warning)"

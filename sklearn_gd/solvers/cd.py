@@ -43,6 +43,7 @@ from sklearn.utils._param_validation import Interval
 from .._data import Design
 from ._base import IterationLog, Solver, SolverResult, detects_overflow
 from ._cd_kernels import cd_epochs
+from ._precision import ITERATION_CAP
 
 #: Armijo constant of the line search on F.
 ARMIJO = 1e-4
@@ -279,7 +280,7 @@ class _Run:
     # ------------------------------------------------------------------ loop
     def solve(self, max_iter, tol):
         log = self.log
-        converged, message = False, f"max_iter={max_iter}"
+        converged, message = False, ITERATION_CAP
         G = self.full_gradient()
         optimality = float(np.max(self.violations(G, self.C), initial=0.0))
         stalled = False
