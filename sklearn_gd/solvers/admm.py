@@ -111,6 +111,21 @@ STALL_ITERATIONS = 100
 STALL_FACTOR = 0.9
 
 
+class _StallWatch:
+    """Counts iterations since the optimality last fell below ``STALL_FACTOR`` times its best."""
+
+    def __init__(self, optimality=np.inf):
+        self.best, self.since = optimality, 0
+
+    def stalled(self, optimality):
+        """Record ``optimality``; True after ``STALL_ITERATIONS`` iterations without a new low."""
+        if optimality < STALL_FACTOR * self.best:
+            self.best, self.since = optimality, 0
+        else:
+            self.since += 1
+        return self.since >= STALL_ITERATIONS
+
+
 def proximal_newton(objective, x, v, rho, tol, max_steps):
     r"""Damped Newton on :math:`f(x) + \frac{\rho}{2} \lVert x - v \rVert^2` from ``x``.
 
@@ -347,7 +362,7 @@ class ADMM(Solver):
         # Values of a refined objective are differences from its reference
         # point: ``offset`` (that point's value) is added for the history.
         offset, refinements = 0.0, 0
-        best, since_best = optimality, 0
+        watch = _StallWatch(optimality)
         for _ in range(max_iter if not converged else 0):
             inner_tol = max(0.1 * tol, 1e-3 * optimality)
             x, limited = x_update(x, z - u, rho, inner_tol)
@@ -365,11 +380,7 @@ class ADMM(Solver):
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
-            if optimality < STALL_FACTOR * best:
-                best, since_best = optimality, 0
-            else:
-                since_best += 1
-            stalled = since_best >= STALL_ITERATIONS
+            stalled = watch.stalled(optimality)
             if not (stalled or limited) or (limited and refinements >= MAX_REFINEMENTS):
                 continue
             # The x-update met the precision of the arithmetic (float32 data,
@@ -383,13 +394,13 @@ class ADMM(Solver):
                 message = precision_message(
                     objective,
                     tol,
-                    f"the optimality found no new low in {since_best} iterations",
+                    f"the optimality found no new low in {watch.since} iterations",
                 )
                 break
             objective, refinements = refined, refinements + 1
             offset = objective.reference_value
             x_update = self._x_update(objective, z)
-            x, best, since_best = z.copy(), optimality, 0
+            x, watch = z.copy(), _StallWatch(optimality)
         if log.n_iter == 0:
             log.record(offset + value, optimality, theta=z)
         return SolverResult(
@@ -421,7 +432,7 @@ class ADMM(Solver):
         log, value, optimality = None, np.inf, np.inf
         converged, message = False, ITERATION_CAP
         primal = dual = np.inf
-        best, since_best = np.inf, 0
+        watch = _StallWatch()
         for _ in range(max_iter):
             # Each block's share of the gradient is about 1/N of the whole.
             inner_tol = max(0.1 * tol, 1e-3 * optimality if log else 0.0) / n_blocks
@@ -450,17 +461,13 @@ class ADMM(Solver):
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
-            if optimality < STALL_FACTOR * best:
-                best, since_best = optimality, 0
-            else:
-                since_best += 1
-                if since_best >= STALL_ITERATIONS:
-                    message = precision_message(
-                        objective,
-                        tol,
-                        f"the optimality found no new low in {STALL_ITERATIONS} iterations",
-                    )
-                    break
+            if watch.stalled(optimality):
+                message = precision_message(
+                    objective,
+                    tol,
+                    f"the optimality found no new low in {STALL_ITERATIONS} iterations",
+                )
+                break
             if len(log.history["objective"]) == max_iter:
                 break  # the last pass measured z; no iteration from it is returned
             xs = np.array([part[0] for part in parts])
