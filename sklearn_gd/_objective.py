@@ -12,6 +12,8 @@ coefficient matrix ``C`` of shape ``(n_dof, n_outputs)`` raveled in C order; the
 last row of ``C`` is the intercept when there is one, and it is never penalised.
 """
 
+from functools import cached_property
+
 import numpy as np
 
 #: Rows read by :meth:`Objective.curvature_block` (every ``k``-th row beyond it).
@@ -65,6 +67,9 @@ class Objective:
         Whether a quadratic objective may evaluate from its Gram matrix (False:
         every evaluation reads ``X``, as a chunk of a larger sum should).
     """
+
+    #: Whether the values are differences from a reference point (:class:`RefinedObjective`).
+    is_refined = False
 
     def __init__(self, design, loss, Y, sample_weight, penalty, scale=None, use_gram=True):
         self.Y = np.asarray(Y, dtype=design.dtype)
@@ -255,13 +260,12 @@ class Objective:
         :data:`NARROW_TOL_EPS` machine epsilons of it (float32 products resolve
         the gradient far below such a ``tol``, at half the cost of float64
         ones); otherwise, and when a refined objective is refined again, they
-        are taken in float64. None when the data layer cannot take float64
-        products over its ``X`` (dask chunks).
+        are taken in float64 (:func:`refines_in_float64`). None when the data
+        layer cannot take float64 products over its ``X``.
         """
         if getattr(self.design, "in_float64", None) is None:
             return None
-        narrow = tol >= NARROW_TOL_EPS * np.finfo(self.design.dtype).eps
-        return RefinedObjective(self, theta, widen=not narrow)
+        return RefinedObjective(self, theta, widen=refines_in_float64(self.design.dtype, tol))
 
     # ------------------------------------------------------------ curvature
     def hessian_operator(self, theta):
@@ -458,6 +462,28 @@ class Objective:
 NARROW_TOL_EPS = 100
 
 
+def refines_in_float64(dtype, tol):
+    r"""Whether a refinement to ``tol`` over ``X`` of ``dtype`` takes its products in float64.
+
+    True unless ``tol`` is at least :data:`NARROW_TOL_EPS` machine epsilons
+    of ``dtype``, :math:`\mathrm{tol} \ge 100\,\epsilon`: products in
+    ``X``'s own dtype resolve the gradient far below such a ``tol`` (float32:
+    :math:`1.2 \times 10^{-5}`), at half the cost of float64 ones. Always
+    False for float64 ``X``, whose products are float64 already.
+    """
+    dtype = np.dtype(dtype)
+    return bool(dtype != np.float64 and tol < NARROW_TOL_EPS * np.finfo(dtype).eps)
+
+
+def l2_difference(l2, W, W0):
+    r"""``l2 (|W|^2 - |W0|^2) / 2`` as :math:`\tfrac{l_2}{2} (W - W_0) \cdot (W + W_0)`.
+
+    The L2 part of a penalty difference, its rounding error relative to the
+    difference (no subtraction of the two squared norms).
+    """
+    return 0.5 * l2 * float(np.vdot(W - W0, W + W0))
+
+
 class RefinedObjective(Objective):
     r"""An :class:`Objective` in float64 whose values are differences from a reference point.
 
@@ -492,9 +518,15 @@ class RefinedObjective(Objective):
         The reference point: values are ``F(theta) - F(theta0)``.
     widen : bool, default=True
         Take the products over ``X`` in float64 whatever ``X``'s dtype.
+    reference_predictor : ndarray of shape (n_samples, n_outputs), default=None
+        ``Z_0 = [X 1] C_0`` when the caller kept it from an earlier refinement
+        at the same point with the same ``widen`` (the chunks of a dask
+        objective keep theirs on their workers); None computes it.
     """
 
-    def __init__(self, objective, theta0, *, widen=True):
+    is_refined = True
+
+    def __init__(self, objective, theta0, *, widen=True, reference_predictor=None):
         super().__init__(
             objective.design.in_float64() if widen else objective.design,
             objective.loss,
@@ -507,12 +539,22 @@ class RefinedObjective(Objective):
         self._gram = objective._gram
         self.theta0 = np.array(theta0, dtype=np.float64)
         self._C0 = self.coef_matrix(self.theta0)
-        if self.design is objective.design:  # the last evaluation's Z when it was at theta0
+        if reference_predictor is not None:
+            self._Z0 = reference_predictor
+        elif self.design is objective.design:  # the last evaluation's Z when it was at theta0
             self._Z0 = objective._predictor(self.theta0, self._C0)
         else:
             self._Z0 = self.design.linear_predictor(self._C0)
-        #: ``F(theta0)`` itself (in float64), to report values as the objective's.
-        self.reference_value = float(
+
+    @property
+    def reference_predictor(self):
+        """``Z_0 = [X 1] C_0``, the predictor at the reference point (``n x k``)."""
+        return self._Z0
+
+    @cached_property
+    def reference_value(self):
+        """``F(theta0)`` itself (in float64), to report values as the objective's."""
+        return float(
             self.scale * self._weighted_sum(self.loss.loss(self.Y, self._Z0))
             + self.penalty.value(self._weights_rows(self._C0))
         )
@@ -528,7 +570,7 @@ class RefinedObjective(Objective):
         Z = self._Z0 + D
         value = self.scale * self._weighted_sum(self.loss.loss_difference(self.Y, self._Z0, D))
         W, W0 = self._weights_rows(C), self._weights_rows(self._C0)
-        value += 0.5 * self.penalty.l2 * float(np.vdot(W - W0, W + W0))
+        value += l2_difference(self.penalty.l2, W, W0)
         return C, Z, value
 
     def smooth_value_and_gradient(self, theta):

@@ -22,7 +22,6 @@ import numpy as np
 from scipy.optimize import Bounds, minimize
 from sklearn.utils._param_validation import Interval
 
-from .._objective import RefinedObjective
 from ..constraints import Box
 from ._base import Solver
 from ._precision import (
@@ -188,7 +187,7 @@ class LBFGS(Solver):
         (a box) and ``measure(theta, grad)``, the optimality, as in :meth:`minimize`.
         """
         problem = Evaluations(objective, theta0, value0, grad0, precond, measure)
-        refined = isinstance(objective, RefinedObjective)
+        refined = getattr(objective, "is_refined", False)
         result = minimize(
             problem.fun,
             problem.u0,
