@@ -8,6 +8,9 @@ is computed where the chunk lives, by the numpy objective of that chunk alone
 (scale 1, no penalty), and the parts are summed on the dask scheduler (the
 active ``dask.distributed.Client``, if any). The coefficients are one graph key
 per evaluation, shared by all the chunk tasks; ``X`` is never gathered.
+:class:`DaskRefinedObjective` is the refined objective (values as differences
+from a reference point, for solvers that finish below the precision of the
+values) on the same chunks.
 
 dask is optional (``pip install "sklearn-gd[dask]"``): this module imports it
 only inside its functions, so ``sklearn_gd`` imports without it.
@@ -16,7 +19,7 @@ only inside its functions, so ``sklearn_gd`` imports without it.
 import numpy as np
 
 from ._data import Design
-from ._objective import Objective
+from ._objective import Objective, RefinedObjective, l2_difference, refines_in_float64
 from ._penalty import ElasticNetPenalty
 
 _EXTRA_HINT = (
@@ -77,6 +80,32 @@ def _curvature_block_and_gradient(X, Y, s, theta, max_rows, loss, fit_intercept)
     objective = _chunk_objective(X, Y, s, loss, fit_intercept)
     value, grad = objective.exact_value_and_gradient(theta)
     return objective.curvature_block(theta, max_rows=max_rows), np.array([value]), grad
+
+
+def _refined_chunk(X, Y, s, Z0, theta0, widen, loss, fit_intercept):
+    """The chunk's part refined at ``theta0`` (``Z0``: its predictor there, or None)."""
+    chunk = _chunk_objective(X, Y, s, loss, fit_intercept)
+    return RefinedObjective(chunk, theta0, widen=widen, reference_predictor=Z0)
+
+
+def _reference(X, Y, s, theta0, widen, loss, fit_intercept):
+    """The chunk's predictor at ``theta0`` and its part of the data term there."""
+    refined = _refined_chunk(X, Y, s, None, theta0, widen, loss, fit_intercept)
+    return refined.reference_predictor, np.array([refined.reference_value])
+
+
+def _difference_and_gradient(X, Y, s, Z0, theta0, theta, widen, loss, fit_intercept):
+    """The chunk's part of ``F(theta) - F(theta0)`` and of the gradient at ``theta``."""
+    refined = _refined_chunk(X, Y, s, Z0, theta0, widen, loss, fit_intercept)
+    value, grad = refined.smooth_value_and_gradient(theta)
+    return np.array([value]), grad
+
+
+def _difference(X, Y, s, Z0, theta0, theta, widen, loss, fit_intercept):
+    """The chunk's part of ``F(theta) - F(theta0)``."""
+    return np.array(
+        [_refined_chunk(X, Y, s, Z0, theta0, widen, loss, fit_intercept).smooth_value(theta)]
+    )
 
 
 def _weighted_square(X, s, v, fit_intercept):
@@ -294,6 +323,15 @@ class DaskObjective(Objective):
         M[np.arange(d), np.arange(d)] += self.penalty.l2
         return M
 
+    def refined(self, theta, tol=0.0):
+        """This objective with its values relative to ``theta``: :class:`DaskRefinedObjective`.
+
+        As :meth:`Objective.refined`: each chunk's products are taken in
+        float64 unless ``tol`` is well above the precision of ``X``'s dtype
+        (:func:`~sklearn_gd._objective.refines_in_float64`).
+        """
+        return DaskRefinedObjective(self, theta, widen=refines_in_float64(self.design.dtype, tol))
+
     def lipschitz(self):
         eig = self.design.largest_eigenvalue(self._s_blocks)
         return self.loss.curvature_bound * self.scale * eig + self.penalty.l2
@@ -380,3 +418,116 @@ class DaskObjective(Objective):
         raise NotImplementedError(
             "Rows of a dask objective are reached through batches() and sample_batches()."
         )
+
+
+class DaskRefinedObjective(DaskObjective):
+    r"""A :class:`DaskObjective` whose values are differences from a reference point.
+
+    The dask form of :class:`~sklearn_gd._objective.RefinedObjective`, for the
+    solvers that finish a fit below the precision of the objective's values:
+
+    .. math:: F(\theta) - F(\theta_0) = \frac{1}{S} \sum_c \sum_{i \in c} s_i
+        \big(\ell(y_i, z_{0,i} + d_i) - \ell(y_i, z_{0,i})\big) + P(w) - P(w_0),
+        \qquad d = [X\ 1] (\theta - \theta_0),
+
+    each chunk :math:`c`'s part computed where the chunk lives by the
+    :class:`~sklearn_gd._objective.RefinedObjective` of that chunk alone
+    (scale 1, no penalty), and the parts summed in float64 on the scheduler;
+    the penalty's difference is taken on the driver. Each chunk's reference
+    predictor :math:`Z_0` (``n_c x k``) is computed once, with the chunk's part
+    of :math:`F(\theta_0)`, and kept on its worker: an evaluation reads each
+    chunk of ``X`` twice, as one of the objective it refines. ``X`` is never
+    gathered. The gradient and the curvature are those of :math:`F`; the
+    curvature (Hessian, Hessian-vector products) is taken in ``X``'s dtype,
+    as the objective it refines takes it.
+
+    Parameters
+    ----------
+    objective : DaskObjective
+        The objective to refine (its data, loss, targets, weights and penalty).
+    theta0 : ndarray of shape (n_coef,)
+        The reference point: values are ``F(theta) - F(theta0)``.
+    widen : bool, default=True
+        Take each chunk's products over ``X`` in float64 whatever ``X``'s dtype.
+    """
+
+    is_refined = True
+
+    def __init__(self, objective, theta0, *, widen=True):
+        design = objective.design
+        self._setup(
+            design,
+            objective.loss,
+            objective.penalty,
+            objective.scale,
+            objective.shape[1],
+            use_gram=False,
+        )
+        self.Y = objective.Y
+        self._persisted = objective._persisted
+        self._Y_blocks, self._s_blocks = objective._Y_blocks, objective._s_blocks
+        self._kept = None
+        self.widen = bool(widen)
+        self.theta0 = np.array(theta0, dtype=np.float64)
+        self._C0 = self.coef_matrix(self.theta0)
+        dask, _ = require_dask()
+        theta0 = dask.delayed(self.theta0)
+        blocks = design.blocks()
+        static = dict(widen=self.widen, loss=self.loss, fit_intercept=design.fit_intercept)
+        references = [
+            dask.delayed(_reference, nout=2)(
+                blocks[i], self._Y_blocks[i], self._s_blocks[i], theta0, **static
+            )
+            for i in design.nonempty
+        ]
+        # Computed once and kept on the workers: only the values come back.
+        references = dask.persist(*references)
+        _wait(*references)
+        predictors = dict(zip(design.nonempty, references, strict=True))
+        self._Z0_blocks = [
+            predictors[i][0] if i in predictors else None for i in range(len(design.row_chunks))
+        ]
+        values = dask.compute(*(value for _, value in references))
+        #: ``F(theta0)`` itself (in float64), to report values as the objective's.
+        self.reference_value = float(
+            self.scale * float(_total(list(values))[0])
+            + self.penalty.value(self._weights_rows(self._C0))
+        )
+
+    def _reduce_difference(self, func, theta):
+        return self.design.map_reduce(
+            func,
+            [self._Y_blocks, self._s_blocks, self._Z0_blocks],
+            self.theta0,
+            np.asarray(theta, dtype=np.float64),
+            widen=self.widen,
+            loss=self.loss,
+            fit_intercept=self.design.fit_intercept,
+        )
+
+    def _penalty_difference(self, C):
+        """The L2 part of ``P(w) - P(w0)``."""
+        W, W0 = self._weights_rows(C), self._weights_rows(self._C0)
+        return l2_difference(self.penalty.l2, W, W0)
+
+    def exact_value_and_gradient(self, theta):
+        """``F_smooth(theta) - F_smooth(theta0)`` and the gradient of ``F_smooth`` at theta."""
+        theta = np.asarray(theta, dtype=np.float64)
+        value, grad = self._reduce_difference(_difference_and_gradient, theta)
+        C = self.coef_matrix(theta)
+        grad = self.coef_matrix(grad * self.scale).copy()
+        grad[: self.design.n_features] += self.penalty.l2 * self._weights_rows(C)
+        return self.scale * float(value[0]) + self._penalty_difference(C), grad.ravel()
+
+    def smooth_value(self, theta):
+        """``F_smooth(theta) - F_smooth(theta0)``."""
+        theta = np.asarray(theta, dtype=np.float64)
+        value = self.scale * float(self._reduce_difference(_difference, theta)[0])
+        return value + self._penalty_difference(self.coef_matrix(theta))
+
+    #: ``l1 (|w|_1 - |w0|_1)``, summed term by term (on the driver, as for numpy data).
+    nonsmooth_value = RefinedObjective.nonsmooth_value
+
+    def refined(self, theta, tol=0.0):
+        """Refined again from ``theta``, with float64 products over ``X`` this time."""
+        return DaskRefinedObjective(self, theta, widen=True)

@@ -27,7 +27,13 @@ def max_abs(values):
 
 
 def value_dtype(objective):
-    """The dtype in which ``objective`` computes: its data layer's, float64 when unknown."""
+    """The dtype in which ``objective`` computes: its data layer's, float64 when unknown.
+
+    float64 for a refinement that widens its products (the dask one keeps the
+    float32 data layer and takes each chunk's products in float64).
+    """
+    if getattr(objective, "widen", False):
+        return np.dtype(np.float64)
     dtype = getattr(getattr(objective, "design", None), "dtype", np.float64)
     return np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float64)
 
