@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy.special import logit
 from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 import sklearn_gd._estimator as estimator_module
@@ -189,9 +190,10 @@ def test_two_dimensional_targets_fit_one_model_per_column(solver):
 def test_coef_init_and_intercept_init_set_the_starting_point(monkeypatch):
     seen = _capture_theta0(monkeypatch)
     X, y, _ = _small_problem(None)
-    GDLinearRegression(solver="gd", max_iter=1).fit(
-        X, y, coef_init=np.array([1.0, 2.0, 3.0]), intercept_init=4.0
-    )
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        GDLinearRegression(solver="gd", max_iter=1).fit(
+            X, y, coef_init=np.array([1.0, 2.0, 3.0]), intercept_init=4.0
+        )
     np.testing.assert_allclose(seen[-1][:, 0], [1, 2, 3, 4])
     X, y, _ = _small_problem(3)
     _quiet_fit(GDSoftmaxClassifier(solver="lbfgs", max_iter=1), X, y, coef_init=np.ones((3, 3)))

@@ -6,7 +6,10 @@ objects run with every test run; every other solver of the registry is marked
 ``slow`` (``python -m pytest -m slow``, which CI runs too).
 """
 
+import warnings
+
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_gd import (
@@ -33,7 +36,18 @@ EVERY_SOLVER = [
 
 @parametrize_with_checks(DEFAULTS)
 def test_sklearn_compatible(estimator, check):
-    check(estimator)
+    with warnings.catch_warnings():
+        if isinstance(estimator.solver, str):
+            # The default solver reaches tol on every check's data.
+            warnings.simplefilter("error", ConvergenceWarning)
+        else:
+            # The solver objects are here for the API (cloning, parameters,
+            # pickling, ...). With their default rate and 1000 iterations,
+            # first-order rules stop short of tol on some checks' data (adam on
+            # 21 blobs needs about 8000 epochs; momentum on features centred
+            # at 100), and warn as they should; that is not what is checked.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
 
 
 @pytest.mark.slow
