@@ -1,8 +1,9 @@
 """Estimator layer: the input backend for dask arrays (``pip install "sklearn-gd[dask]"``).
 
 ``X`` is never gathered: its dtype, shape and chunks are checked without
-computing it, the labels are encoded chunk by chunk, one pass over the data
-checks finiteness and sums the weights, and the objective is a
+computing it, the labels are encoded chunk by chunk (once, kept on the
+workers), one pass over the data checks finiteness and sums the weights, and
+the objective is a
 :class:`~sklearn_gd._dask.DaskObjective` (map-reduces over the row chunks for
 full batches; the chunks one at a time, in a random order, for mini-batches).
 Predictions are lazy: the prediction method mapped over the row chunks.
@@ -118,9 +119,14 @@ class DaskInputs:
         dask, da = require_dask()
         classes = np.unique(da.unique(y).compute())
         estimator._encode_classes(classes, np.ones(classes.shape[0]))  # sets classes_, checks
+        # Computed once and kept on the workers (one small integer per sample):
+        # the class counts, the checks and the objective's targets and weights
+        # are separate graphs over them, and each would otherwise submit the
+        # encoding again, under the same keys but fused differently (which
+        # dask.distributed warns can deadlock).
         targets = y.map_blocks(
             functools.partial(np.searchsorted, estimator.classes_), dtype=np.intp
-        )
+        ).persist()
         class_weight = estimator.class_weight
         if class_weight is None:
             return targets, weights

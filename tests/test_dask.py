@@ -6,6 +6,7 @@ and closed by the module fixture.
 """
 
 import builtins
+import logging
 import time
 import warnings
 
@@ -232,6 +233,26 @@ def test_dask_fit_with_sample_and_class_weights(client):
     assert model.history_["optimality"][-1] <= 1e-9
     pa, pb = _params(reference), _params(model)
     np.testing.assert_allclose(pb, pa, rtol=1e-8, atol=1e-8 * np.max(np.abs(pa)))
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 2.0}])
+def test_dask_class_weights_submit_the_label_encoding_once(client, class_weight):
+    # The encoded labels feed the class counts, the checks and the objective,
+    # three graphs: resubmitted under the same keys but fused differently, the
+    # scheduler (in this process) logs a warning that this can deadlock.
+    X, y = _data("multiclass")
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    scheduler_log = logging.getLogger("distributed.scheduler")
+    scheduler_log.addHandler(handler)
+    try:
+        GDSoftmaxClassifier(class_weight=class_weight).fit(
+            da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100)
+        )
+    finally:
+        scheduler_log.removeHandler(handler)
+    assert not [r for r in records if "run_spec" in r.getMessage()]
 
 
 @pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
