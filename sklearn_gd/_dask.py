@@ -72,6 +72,10 @@ def _hessian(X, Y, s, theta, loss, fit_intercept):
     return _chunk_objective(X, Y, s, loss, fit_intercept).hessian(theta)
 
 
+def _curvature_diagonal(X, Y, s, theta, loss, fit_intercept):
+    return _chunk_objective(X, Y, s, loss, fit_intercept).curvature_diagonal(theta)
+
+
 def _curvature_block_and_gradient(X, Y, s, theta, max_rows, loss, fit_intercept):
     """The chunk's curvature block, value and gradient at ``theta``: one read of the chunk."""
     objective = _chunk_objective(X, Y, s, loss, fit_intercept)
@@ -293,6 +297,12 @@ class DaskObjective(Objective):
         d = self.design.n_features
         M[np.arange(d), np.arange(d)] += self.penalty.l2
         return M
+
+    def curvature_diagonal(self, theta):
+        """:meth:`Objective.curvature_diagonal`, summed over the chunks (one pass)."""
+        m = self.scale * self._reduce(_curvature_diagonal, np.asarray(theta, dtype=np.float64))
+        m[: self.design.n_features] += self.penalty.l2
+        return m
 
     def lipschitz(self):
         eig = self.design.largest_eigenvalue(self._s_blocks)

@@ -378,3 +378,21 @@ def test_dask_ml_grid_search(client):
     search.fit(X, y)
     assert search.best_params_ == {"alpha": 1e-3}
     assert search.best_score_ > 0.8
+
+
+@pytest.mark.parametrize("kind", ["regression", "multiclass"])
+def test_dask_full_batch_adaptive_rate_is_the_numpy_one(client, kind):
+    # The auto rate of the adaptive rules reads the curvature diagonal: on a
+    # dask array taken as one batch it is summed over the chunks.
+    X, y = _data(kind)
+    cls = GDLinearRegression if kind == "regression" else GDSoftmaxClassifier
+    y = y * 50 if kind == "regression" else y  # far from the start: the estimate counts
+    rates = []
+    for data in (X, da.from_array(X, chunks=(100, 4))):
+        est = cls(solver="adam", batch_size=400, max_iter=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(data, y)
+        rates.append(est.history_["learning_rate"][0])
+    assert rates[0] > 0.01 or kind != "regression"
+    np.testing.assert_allclose(rates[1], rates[0], rtol=1e-12)

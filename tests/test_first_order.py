@@ -448,3 +448,25 @@ def test_gd_auto_learning_rate_does_not_diverge(cls):
         lr = est.history_["learning_rate"][0]
         with pytest.raises(DivergenceError):
             cls(solver="gd", max_iter=300, learning_rate=3 * lr).fit(X, y)
+
+
+ADAPTIVE = [s for s, c in SOLVERS.items() if getattr(c, "auto_learning_rate", None) is not None]
+
+
+@pytest.mark.parametrize("solver", ADAPTIVE)
+def test_adaptive_auto_rate_scales_with_the_farthest_coordinate(solver):
+    # Centred orthogonal columns of very different scales: the curvature is
+    # diagonal, so each coordinate's Newton step is its exact distance to the
+    # minimiser, and the farthest one (40) sets the rate. The Euclidean lower
+    # bound ||g0|| / L is 0.4 here: it would leave the base rate, 100 times
+    # too small for steps of about eta per coordinate.
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((120, 2))
+    Q = np.linalg.qr(A - A.mean(axis=0))[0]
+    X = Q / Q.std(axis=0) * [1.0, 100.0]
+    y = X @ [40.0, 0.1] + 3.0
+    est = GDLinearRegression(solver=solver, alpha=0.0, max_iter=1, random_state=0)
+    _quietly(est.fit, X, y)
+    exact = np.linalg.lstsq(np.c_[X, np.ones(120)], y, rcond=None)[0][:2]
+    base = SOLVERS[solver].auto_learning_rate
+    np.testing.assert_allclose(est.history_["learning_rate"][0], base * np.abs(exact).max())

@@ -196,28 +196,21 @@ class FirstOrderSolver(Solver):
         ``"auto"`` is ``factor / L`` with ``L`` the Lipschitz estimate of the
         (mini-batch) gradient, or, for a rule with a fixed
         ``auto_learning_rate`` ``a`` (Adam's step is measured in units of the
-        coefficients), ``a * max(1, ||g0|| / L)`` with ``g0`` the gradient at
-        the start: ``||g0|| / L`` is a lower bound on the distance from the
-        start to the minimiser (``||g0|| = ||grad F(theta0) - grad F(theta*)|| <=
-        L ||theta0 - theta*||``), so coefficients far from the start in units of
-        ``a`` (raw regression targets of scale 100) get a rate that can reach
-        them; a problem whose minimiser is near keeps ``a``.
+        coefficients), ``a * max(1, D)`` with ``D`` the estimate of
+        :func:`coordinate_distance` at the start: coefficients far from the
+        start in units of ``a`` (raw regression targets of scale 100) get a
+        rate that can reach them; a problem whose minimiser is near keeps ``a``.
         """
         if learning_rate != "auto":
             return float(learning_rate)
         full_batch = batch_size >= objective.n_samples
         parts = [objective] if full_batch else objective.sample_batches(3, batch_size, rng)
+        if self.auto_learning_rate is not None:
+            return float(self.auto_learning_rate) * max(1.0, coordinate_distance(parts, theta))
         # The steepest of a few random batches bounds what one step meets.
         lipschitz = max(part.lipschitz() for part in parts)
         if not 0 < lipschitz < np.inf:
             lipschitz = None
-        if self.auto_learning_rate is not None:
-            rate = float(self.auto_learning_rate)
-            if lipschitz is None:
-                return rate
-            grad = np.mean([part.smooth_value_and_gradient(theta)[1] for part in parts], axis=0)
-            distance = float(np.linalg.norm(grad)) / lipschitz
-            return rate * max(1.0, distance) if np.isfinite(distance) else rate
         factor = self._auto_step_factor(full_batch)
         return factor / lipschitz if lipschitz is not None else factor
 
@@ -265,6 +258,36 @@ class FirstOrderSolver(Solver):
                 "a learning rate must be a finite number >= 0."
             )
         return lr
+
+
+def coordinate_distance(parts, theta):
+    r"""How far the coefficients may have to travel, per coordinate, from ``theta``.
+
+    The largest coordinate-wise Newton step of the (mini-batch) objectives
+    ``parts`` at ``theta``, with their gradients and curvature diagonals
+    averaged:
+
+    .. math::
+
+        D = \max_j \frac{|g_j|}{H_{jj}}, \qquad g = \nabla f(\theta),
+        \quad H_{jj} = \frac{\partial^2 f}{\partial \theta_j^2}(\theta),
+
+    the distance along coordinate :math:`j` to the minimum of the quadratic
+    model of :math:`f` in that coordinate alone. It is an estimate, not a
+    bound (correlated features can move the minimiser further or less far),
+    but it measures the distance the way the adaptive rules step: every
+    coordinate by about the learning rate per update, so a rate ``a * D``
+    crosses the distance in about ``1 / a`` updates. Coordinates without
+    curvature (a constant column without L2) are left out; 0 if none has any.
+    """
+    grad = np.mean([part.smooth_value_and_gradient(theta)[1] for part in parts], axis=0)
+    diagonal = np.mean([part.curvature_diagonal(theta) for part in parts], axis=0)
+    G = np.abs(parts[0].coef_matrix(grad))
+    curved = diagonal > 0
+    if not np.any(curved):
+        return 0.0
+    distance = float(np.max(G[curved] / diagonal[curved, None]))
+    return distance if np.isfinite(distance) else 0.0
 
 
 class _Run:
