@@ -133,7 +133,12 @@ class FirstOrderSolver(Solver):
         (``"adaptive"``: divide by 5 when the objective stalls);
     ``auto_learning_rate``
         ``None`` to take ``1 / L`` from the objective's Lipschitz estimate, or
-        a fixed number (Adam's step is scale-free, so it uses one).
+        a fixed number ``a`` (Adam's step is scale-free, so it uses one): the
+        auto rate is then ``a * max(auto_min_distance, D)``, ``D`` the
+        estimate of :func:`coordinate_distance`;
+    ``auto_min_distance``
+        the least distance that rate assumes (1: a problem whose minimiser is
+        near keeps ``a``).
     """
 
     supports_l1 = True
@@ -143,6 +148,7 @@ class FirstOrderSolver(Solver):
     full_batch_default = True
     default_schedule = "constant"
     auto_learning_rate = None
+    auto_min_distance = 1.0
     uses_batch_size = True
 
     def init_state(self, theta):
@@ -196,17 +202,19 @@ class FirstOrderSolver(Solver):
         ``"auto"`` is ``factor / L`` with ``L`` the Lipschitz estimate of the
         (mini-batch) gradient, or, for a rule with a fixed
         ``auto_learning_rate`` ``a`` (Adam's step is measured in units of the
-        coefficients), ``a * max(1, D)`` with ``D`` the estimate of
-        :func:`coordinate_distance` at the start: coefficients far from the
-        start in units of ``a`` (raw regression targets of scale 100) get a
-        rate that can reach them; a problem whose minimiser is near keeps ``a``.
+        coefficients), ``a * max(m, D)`` with ``D`` the estimate of
+        :func:`coordinate_distance` at the start and ``m`` the rule's
+        ``auto_min_distance``: coefficients far from the start in units of
+        ``a`` (raw regression targets of scale 100) get a rate that can reach
+        them. With no distance at all (a stationary start) it is ``a``.
         """
         if learning_rate != "auto":
             return float(learning_rate)
         full_batch = batch_size >= objective.n_samples
         parts = [objective] if full_batch else objective.sample_batches(3, batch_size, rng)
         if self.auto_learning_rate is not None:
-            return float(self.auto_learning_rate) * max(1.0, coordinate_distance(parts, theta))
+            distance = max(self.auto_min_distance, coordinate_distance(parts, theta))
+            return float(self.auto_learning_rate) * (distance if distance > 0 else 1.0)
         # The steepest of a few random batches bounds what one step meets.
         lipschitz = max(part.lipschitz() for part in parts)
         if not 0 < lipschitz < np.inf:

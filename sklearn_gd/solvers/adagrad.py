@@ -46,9 +46,14 @@ class AdaGrad(FirstOrderSolver):
     ``min(200, n_samples)`` by default. The effective step shrinks by itself,
     but only like ``1 / sqrt(t)``, too slowly to quench mini-batch noise at a
     large rate, so the default schedule is ``"adaptive"`` as for Adam (divided
-    by 5 when the objective stalls). ``learning_rate="auto"`` is 0.1 (times the
-    distance estimate, as for Adam): the first step moves every coordinate by
-    ``eta`` and later ones by less.
+    by 5 when the objective stalls). ``learning_rate="auto"`` is half the
+    distance estimate ``D`` at the start (the largest coordinate-wise Newton
+    step; see :func:`~sklearn_gd.solvers._first_order.coordinate_distance`),
+    without Adam's floor of 1: the first step moves every coordinate by
+    ``eta`` and the steps after it add up to at most about ``eta sqrt(t)``, so
+    the rate has to be of the size of the distance. Duchi et al.'s regret
+    bound is least at ``eta = D_inf / sqrt(2)``, ``D_inf`` the largest
+    coordinate distance over the run.
 
     Parameters
     ----------
@@ -63,7 +68,8 @@ class AdaGrad(FirstOrderSolver):
     supports_partial_fit = True
     full_batch_default = False
     default_schedule = "adaptive"
-    auto_learning_rate = 0.1
+    auto_learning_rate = 0.5
+    auto_min_distance = 0.0
     _parameter_constraints = {"epsilon": [Interval(Real, 0, None, closed="neither")]}
 
     def __init__(self, epsilon=1e-8):
@@ -114,6 +120,7 @@ class RMSProp(AdaGrad):
 
     name = "rmsprop"
     auto_learning_rate = 0.005
+    auto_min_distance = 1.0
     _parameter_constraints = {
         "rho": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
