@@ -933,7 +933,7 @@ def case_online(table, size, repeats):
     sk_clf = lambda: SGDClassifier(  # noqa: E731
         loss="log_loss", alpha=ALPHA, max_iter=1, tol=None, random_state=0
     )
-    # The per-sample epoch is compiled (numba), or loaded from numba's cache, at
+    # The mini-batch epoch is compiled (numba), or loaded from numba's cache, at
     # its first call: warm it up on a few rows, so that no timed fit includes that.
     timed_fit(lambda: GDLogisticRegression(solver="sgd", batch_size=1, max_iter=1), X[:50], y[:50])
     # Adam's default step (0.01) is too large for single samples here: it ends

@@ -1,4 +1,4 @@
-r"""One epoch of per-sample updates (``batch_size=1``), compiled when numba is installed.
+r"""One epoch of mini-batch updates, compiled when numba is installed.
 
 With a batch of one sample the NumPy loop spends its time in Python overhead
 (an objective view, two products and a proximal step on vectors of length
@@ -44,7 +44,7 @@ outputs, an L1 part) run the general loop.
 Only the one-output losses and softmax are here: ``loss`` is 0 (squared),
 1 (logistic, every output on its own) or 2 (softmax over the outputs).
 
-How the first-order loop uses it: see :mod:`sklearn_gd.solvers._per_sample`.
+How the first-order loop uses it: see :mod:`sklearn_gd.solvers._compiled_epochs`.
 Where :data:`COMPILED` is false the loop keeps its NumPy path, which is
 faster than the Python twin here (that twin is the reference the tests hold
 the compiled loop to).

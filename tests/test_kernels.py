@@ -1,4 +1,4 @@
-"""The per-sample epoch kernel (batch_size=1) against the NumPy update sequence.
+"""The compiled mini-batch epoch kernel (batches of one row and more) against NumPy updates.
 
 The reference is the package's own sequence for a batch of one: the
 objective's one-row view (``Objective.batch``), the solver's ``update`` rule

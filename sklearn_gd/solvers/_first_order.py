@@ -43,7 +43,7 @@ import numpy as np
 from ..schedules import make_schedule
 from ._base import IterationLog, Solver, SolverResult, detects_overflow
 from ._batch_buffers import BatchBuffers
-from ._per_sample import PerSampleEpochs
+from ._compiled_epochs import CompiledEpochs
 from ._precision import ITERATION_CAP
 
 #: Default epochs without an improvement larger than ``tol`` that make a plateau
@@ -164,11 +164,11 @@ class FirstOrderSolver(Solver):
         raise NotImplementedError
 
     def kernel_rule(self):
-        """This rule for the compiled per-sample epoch, or None (the NumPy loop runs).
+        """This rule for the compiled mini-batch epoch, or None (the NumPy loop runs).
 
         A dict with ``method`` (``"sgd"``, ``"momentum"`` or ``"adam"``) and the
         hyperparameters the kernel takes (``beta_1``, ``beta_2``, ``epsilon``,
-        ``nesterov``); see :mod:`sklearn_gd.solvers._per_sample`. A rule whose
+        ``nesterov``); see :mod:`sklearn_gd.solvers._compiled_epochs`. A rule whose
         :meth:`update` is not one of those sequences keeps the default, None.
         """
         return None
@@ -357,7 +357,7 @@ class _Run:
             unit="iteration" if self.full_batch else "epoch",
         )
         self.optimality = np.inf
-        self.per_sample = PerSampleEpochs.for_run(solver, objective, self.batch)
+        self.compiled = CompiledEpochs.for_run(solver, objective, self.batch)
         self.buffers = BatchBuffers.for_run(objective, self.batch)
 
     def _rate(self):
@@ -375,8 +375,8 @@ class _Run:
         objective, solver, state = self.objective, self.solver, self.state
         epoch_value = 0.0
         batches = (self.buffers or objective).batches(self.batch, self.rng)
-        if self.per_sample is not None:  # batch_size=1: one compiled pass instead
-            epoch_value, batches = self.per_sample.epoch(self), ()
+        if self.compiled is not None:  # one compiled call for the whole epoch
+            epoch_value, batches = self.compiled.epoch(self), ()
         for part, share in batches:
             value, grad = part.smooth_value_and_gradient(self.theta)
             value += part.nonsmooth_value(self.theta)

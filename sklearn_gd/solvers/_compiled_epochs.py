@@ -56,7 +56,7 @@ _METHOD_CODES = {"sgd": _kernels.SGD, "momentum": _kernels.MOMENTUM, "adam": _ke
 MIN_STORED = 1 << 16
 
 
-class PerSampleEpochs:
+class CompiledEpochs:
     """Mini-batch epochs (one-row batches included) in one compiled call each, for one run.
 
     Build it with :meth:`for_run`, which returns None when the kernel does not
@@ -84,7 +84,7 @@ class PerSampleEpochs:
 
     @classmethod
     def for_run(cls, solver, objective, batch_size):
-        """The per-sample epochs of a run, or None where the NumPy loop must run."""
+        """The compiled epochs of a run, or None where the NumPy loop must run."""
         if not 1 <= batch_size < objective.n_samples or not _kernels.COMPILED:
             return None
         if batch_size > 1 and objective.design.n_stored < MIN_STORED:
