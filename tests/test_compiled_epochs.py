@@ -43,6 +43,8 @@ RULES = {
     "momentum": lambda: Momentum(momentum=0.7),
     "nesterov": lambda: Momentum(momentum=0.7, nesterov=True),
     "adam": lambda: Adam(),
+    "adagrad": lambda: "adagrad",
+    "rmsprop": lambda: "rmsprop",
 }
 ESTIMATORS = {
     "squared": GDLinearRegression,

@@ -166,7 +166,8 @@ class FirstOrderSolver(Solver):
     def kernel_rule(self):
         """This rule for the compiled mini-batch epoch, or None (the NumPy loop runs).
 
-        A dict with ``method`` (``"sgd"``, ``"momentum"`` or ``"adam"``) and the
+        A dict with ``method`` (``"sgd"``, ``"momentum"``, ``"adam"`` or ``"adagrad"``,
+        which RMSProp shares) and the
         hyperparameters the kernel takes (``beta_1``, ``beta_2``, ``epsilon``,
         ``nesterov``); see :mod:`sklearn_gd.solvers._compiled_epochs`. A rule whose
         :meth:`update` is not one of those sequences keeps the default, None.

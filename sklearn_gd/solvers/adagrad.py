@@ -81,6 +81,10 @@ class AdaGrad(FirstOrderSolver):
     def _accumulate(self, s, grad):
         return s + grad * grad
 
+    def kernel_rule(self):
+        # the compiled epoch's s = beta_2 * s + beta_1 * g * g
+        return {"method": "adagrad", "beta_1": 1.0, "beta_2": 1.0, "epsilon": self.epsilon}
+
     def update(self, grad, state, theta, learning_rate, objective):
         s = self._accumulate(state, grad)
         prox_step = learning_rate / (np.sqrt(s) + self.epsilon)
@@ -132,6 +136,14 @@ class RMSProp(AdaGrad):
 
     def init_state(self, theta):
         return None  # s_0 is the first squared gradient, taken at the first update
+
+    def kernel_rule(self):
+        return {
+            "method": "adagrad",
+            "beta_1": 1.0 - self.rho,
+            "beta_2": self.rho,
+            "epsilon": self.epsilon,
+        }
 
     def _accumulate(self, s, grad):
         if s is None:
