@@ -450,18 +450,34 @@ ADAPTIVE = [s for s, c in SOLVERS.items() if getattr(c, "auto_learning_rate", No
 
 @pytest.mark.parametrize("solver", ADAPTIVE)
 def test_adaptive_auto_rate_scales_with_the_farthest_coordinate(solver):
-    # Centred orthogonal columns of very different scales: the curvature is
-    # diagonal, so each coordinate's Newton step is its exact distance to the
-    # minimiser, and the farthest one (40) sets the rate. The Euclidean lower
-    # bound ||g0|| / L is 0.4 here: it would leave the base rate, 100 times
-    # too small for steps of about eta per coordinate.
+    # Centred orthonormal columns: the curvature is diagonal, so each
+    # coordinate's Newton step is its exact distance to the minimiser, 40 for
+    # each of the four, and that sets the rate. The Euclidean distance (the
+    # lower bound ||g0|| / L used to be taken) is 80: twice what any
+    # coordinate has to travel.
     rng = np.random.default_rng(0)
-    A = rng.standard_normal((120, 2))
+    A = rng.standard_normal((120, 4))
     Q = np.linalg.qr(A - A.mean(axis=0))[0]
-    X = Q / Q.std(axis=0) * [1.0, 100.0]
-    y = X @ [40.0, 0.1] + 3.0
+    X = Q / Q.std(axis=0)
+    y = X @ [40.0, -40.0, 40.0, 40.0] + 3.0
     est = GDLinearRegression(solver=solver, alpha=0.0, max_iter=1, random_state=0)
     _quietly(est.fit, X, y)
-    exact = np.linalg.lstsq(np.c_[X, np.ones(120)], y, rcond=None)[0][:2]
+    exact = np.linalg.lstsq(np.c_[X, np.ones(120)], y, rcond=None)[0][:4]
     base = SOLVERS[solver].auto_learning_rate
     np.testing.assert_allclose(est.history_["learning_rate"][0], base * np.abs(exact).max())
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__[2:])
+@pytest.mark.parametrize("solver", ADAPTIVE)
+def test_adaptive_auto_rate_does_not_overshoot_badly_scaled_features(cls, solver):
+    # The column scaled by 1e-2 is far from its optimum in its own units, the
+    # one scaled by 1e3 near: a rate sized for the first moves the second (and
+    # the predictions) a thousandfold too far. The scale-up is capped where a
+    # step of that size on every coordinate could raise the objective by more
+    # than its value at the start.
+    X, y = estimator_data(cls, n=300, d=4)
+    X = X * np.array([1e3, 1.0, 1e-2, 30.0])
+    est = cls(solver=solver, random_state=0)
+    _quietly(est.fit, X, y)  # no DivergenceError
+    zero = fitted_objective(est, X, y, None, np.zeros_like(est.coef_), est.intercept_)
+    assert fitted_objective(est, X, y) <= zero

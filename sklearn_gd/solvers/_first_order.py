@@ -134,8 +134,8 @@ class FirstOrderSolver(Solver):
     ``auto_learning_rate``
         ``None`` to take ``1 / L`` from the objective's Lipschitz estimate, or
         a fixed number ``a`` (Adam's step is scale-free, so it uses one): the
-        auto rate is then ``a * max(auto_min_distance, D)``, ``D`` the
-        estimate of :func:`coordinate_distance`;
+        auto rate is then ``a * max(auto_min_distance, min(D, S / a))``,
+        ``D`` and ``S`` the estimates of :func:`coordinate_distance`;
     ``auto_min_distance``
         the least distance that rate assumes (1: a problem whose minimiser is
         near keeps ``a``).
@@ -203,19 +203,23 @@ class FirstOrderSolver(Solver):
         ``"auto"`` is ``factor / L`` with ``L`` the Lipschitz estimate of the
         (mini-batch) gradient, or, for a rule with a fixed
         ``auto_learning_rate`` ``a`` (Adam's step is measured in units of the
-        coefficients), ``a * max(m, D)`` with ``D`` the estimate of
-        :func:`coordinate_distance` at the start and ``m`` the rule's
-        ``auto_min_distance``: coefficients far from the start in units of
-        ``a`` (raw regression targets of scale 100) get a rate that can reach
-        them. With no distance at all (a stationary start) it is ``a``.
+        coefficients), ``a * max(m, min(D, S / a))`` with ``D`` and ``S`` the
+        estimates of :func:`coordinate_distance` at the start and ``m`` the
+        rule's ``auto_min_distance``: coefficients far from the start in units
+        of ``a`` (raw regression targets of scale 100) get a rate that can
+        reach them, unless a step that large would overshoot the coordinates
+        of features of large scale. With no distance at all (a stationary
+        start) it is ``a``.
         """
         if learning_rate != "auto":
             return float(learning_rate)
         full_batch = batch_size >= objective.n_samples
         parts = [objective] if full_batch else objective.sample_batches(3, batch_size, rng)
         if self.auto_learning_rate is not None:
-            distance = max(self.auto_min_distance, coordinate_distance(parts, theta))
-            return float(self.auto_learning_rate) * (distance if distance > 0 else 1.0)
+            a = float(self.auto_learning_rate)
+            distance, safe = coordinate_distance(parts, theta)
+            distance = max(self.auto_min_distance, min(distance, safe / a))
+            return a * (distance if distance > 0 else 1.0)
         # The steepest of a few random batches bounds what one step meets.
         lipschitz = max(part.lipschitz() for part in parts)
         if not 0 < lipschitz < np.inf:
@@ -270,33 +274,40 @@ class FirstOrderSolver(Solver):
 
 
 def coordinate_distance(parts, theta):
-    r"""How far the coefficients may have to travel, per coordinate, from ``theta``.
+    r"""How far the coefficients may have to travel, per coordinate, and how far they may step.
 
-    The largest coordinate-wise Newton step of the (mini-batch) objectives
-    ``parts`` at ``theta``, with their gradients and curvature diagonals
-    averaged:
+    With the (mini-batch) objectives ``parts`` at ``theta``, their values,
+    gradients and curvature diagonals averaged (:math:`f`, :math:`g`,
+    :math:`H_{jj}`), returns ``(D, S)``:
 
     .. math::
 
-        D = \max_j \frac{|g_j|}{H_{jj}}, \qquad g = \nabla f(\theta),
-        \quad H_{jj} = \frac{\partial^2 f}{\partial \theta_j^2}(\theta),
+        D = \max_j \frac{|g_j|}{H_{jj}}, \qquad
+        S = \sqrt{\frac{2 f}{\sum_j H_{jj}}} .
 
-    the distance along coordinate :math:`j` to the minimum of the quadratic
-    model of :math:`f` in that coordinate alone. It is an estimate, not a
-    bound (correlated features can move the minimiser further or less far),
-    but it measures the distance the way the adaptive rules step: every
-    coordinate by about the learning rate per update, so a rate ``a * D``
-    crosses the distance in about ``1 / a`` updates. Coordinates without
-    curvature (a constant column without L2) are left out; 0 if none has any.
+    :math:`|g_j| / H_{jj}` is the distance along coordinate :math:`j` to the
+    minimum of the quadratic model of :math:`f` in that coordinate alone. It
+    is an estimate, not a bound (correlated features can move the minimiser
+    further or less far), but it measures the distance the way the adaptive
+    rules step: every coordinate by about the learning rate per update, so a
+    rate ``a * D`` crosses it in about ``1 / a`` updates. :math:`S` is the step
+    that, taken on every coordinate at once, raises the quadratic model by
+    :math:`f` through the curvature alone: a coordinate near its optimum
+    (a feature of large scale) overshoots by the step, so a rate above
+    :math:`S` can leave the run further from the optimum than zero loss is.
+    Coordinates without curvature (a constant column without L2) are left
+    out; ``(0, inf)`` if none has any.
     """
-    grad = np.mean([part.smooth_value_and_gradient(theta)[1] for part in parts], axis=0)
+    values, grads = zip(*(part.smooth_value_and_gradient(theta) for part in parts), strict=True)
     diagonal = np.mean([part.curvature_diagonal(theta) for part in parts], axis=0)
-    G = np.abs(parts[0].coef_matrix(grad))
+    G = np.abs(parts[0].coef_matrix(np.mean(grads, axis=0)))
     curved = diagonal > 0
     if not np.any(curved):
-        return 0.0
+        return 0.0, np.inf
     distance = float(np.max(G[curved] / diagonal[curved, None]))
-    return distance if np.isfinite(distance) else 0.0
+    trace = float(np.sum(diagonal)) * G.shape[1]
+    safe = float(np.sqrt(2.0 * max(np.mean(values), 0.0) / trace))
+    return (distance if np.isfinite(distance) else 0.0), (safe if np.isfinite(safe) else np.inf)
 
 
 class _Run:

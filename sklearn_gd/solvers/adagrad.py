@@ -48,8 +48,9 @@ class AdaGrad(FirstOrderSolver):
     large rate, so the default schedule is ``"adaptive"`` as for Adam (divided
     by 5 when the objective stalls). ``learning_rate="auto"`` is half the
     distance estimate ``D`` at the start (the largest coordinate-wise Newton
-    step; see :func:`~sklearn_gd.solvers._first_order.coordinate_distance`),
-    without Adam's floor of 1: the first step moves every coordinate by
+    step, capped against overshooting; see
+    :func:`~sklearn_gd.solvers._first_order.coordinate_distance`), without
+    Adam's floor of 1: the first step moves every coordinate by
     ``eta`` and the steps after it add up to at most about ``eta sqrt(t)``, so
     the rate has to be of the size of the distance. Duchi et al.'s regret
     bound is least at ``eta = D_inf / sqrt(2)``, ``D_inf`` the largest
