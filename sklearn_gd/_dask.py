@@ -72,6 +72,10 @@ def _hessian(X, Y, s, theta, loss, fit_intercept):
     return _chunk_objective(X, Y, s, loss, fit_intercept).hessian(theta)
 
 
+def _coordinate_lipschitz(X, Y, s, loss, fit_intercept):
+    return _chunk_objective(X, Y, s, loss, fit_intercept).coordinate_lipschitz()
+
+
 def _curvature_diagonal(X, Y, s, theta, loss, fit_intercept):
     return _chunk_objective(X, Y, s, loss, fit_intercept).curvature_diagonal(theta)
 
@@ -303,6 +307,12 @@ class DaskObjective(Objective):
         m = self.scale * self._reduce(_curvature_diagonal, np.asarray(theta, dtype=np.float64))
         m[: self.design.n_features] += self.penalty.l2
         return m
+
+    def coordinate_lipschitz(self):
+        """:meth:`Objective.coordinate_lipschitz`, summed over the chunks (one pass)."""
+        L = self.scale * self._reduce(_coordinate_lipschitz)
+        L[: self.design.n_features] += self.penalty.l2
+        return L
 
     def lipschitz(self):
         eig = self.design.largest_eigenvalue(self._s_blocks)

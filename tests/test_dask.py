@@ -396,3 +396,13 @@ def test_dask_full_batch_adaptive_rate_is_the_numpy_one(client, kind):
         rates.append(est.history_["learning_rate"][0])
     assert rates[0] > 0.01 or kind != "regression"
     np.testing.assert_allclose(rates[1], rates[0], rtol=1e-12)
+
+
+def test_dask_mini_batch_plateau_far_from_the_optimum_warns_as_numpy_does(client):
+    # The plateau check at the end of a fit bounds the distance to the minimum
+    # with per-coordinate curvature bounds, summed over the chunks on dask.
+    X, y = _data("regression")
+    X = X * np.array([1.0, 1.0, 1e-4, 1.0])
+    for data in (X, da.from_array(X, chunks=(100, 4))):
+        with pytest.warns(ConvergenceWarning, match="above its minimum"):
+            GDLinearRegression(solver="sgd", random_state=0).fit(data, y)

@@ -16,7 +16,13 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import estimator_data, few_examples, fitted_objective, regression_data
+from conftest import (
+    estimator_data,
+    few_examples,
+    fitted_objective,
+    fitted_params,
+    regression_data,
+)
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, make_classification
@@ -481,3 +487,40 @@ def test_adaptive_auto_rate_does_not_overshoot_badly_scaled_features(cls, solver
     _quietly(est.fit, X, y)  # no DivergenceError
     zero = fitted_objective(est, X, y, None, np.zeros_like(est.coef_), est.intercept_)
     assert fitted_objective(est, X, y) <= zero
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_plateau_stop_far_from_the_optimum_warns(solver):
+    # One feature a ten-thousandth the scale of the others: its coefficient
+    # has to travel ten thousand times as far, and the plateau rule sees the
+    # crawl as a plateau about 30 times the optimal objective above it.
+    X, y = estimator_data(GDLinearRegression, n=300, d=4)
+    X = X * np.array([1.0, 1.0, 1e-4, 1.0])
+    with pytest.warns(ConvergenceWarning, match="above its minimum"):
+        GDLinearRegression(solver=solver, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__[2:])
+def test_certified_gap_is_a_lower_bound_on_the_distance_to_the_minimum(cls, l1_ratio):
+    from conftest import encode_targets
+
+    from sklearn_gd._loss import MultinomialLoss, SquaredLoss
+    from sklearn_gd.solvers._first_order import certified_gap
+
+    X, y = estimator_data(cls, n=60, d=4)
+    X = X * np.array([1.0, 10.0, 0.1, 1.0])
+    exact = cls(solver="ista", alpha=0.01, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000)
+    _quietly(exact.fit, X, y)
+    kind, Y = encode_targets(exact, y)
+    loss = {"squared": SquaredLoss, "logistic": LogisticLoss, "multinomial": MultinomialLoss}
+    objective = Objective(
+        Design(X, True), loss[kind](), Y, np.ones(len(y)), ElasticNetPenalty(0.01, l1_ratio)
+    )
+    theta_star = np.vstack(fitted_params(exact)).ravel()
+    best = objective.value(theta_star)
+    rng = np.random.default_rng(0)
+    for scale in [1e-3, 1e-1, 1.0]:
+        theta = theta_star + scale * rng.standard_normal(theta_star.shape)
+        bound = certified_gap(objective, theta)
+        assert 0 < bound <= objective.value(theta) - best
