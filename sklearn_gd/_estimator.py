@@ -521,8 +521,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 f"solver={solver.name!r} did not converge ({result.message}; "
                 f"max_iter={self.max_iter}): "
                 f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol}. "
-                "Increase max_iter, scale the data (e.g. StandardScaler), raise tol, "
-                "or try another solver.",
+                f"{result.remedy}",
                 ConvergenceWarning,
                 stacklevel=4,
             )

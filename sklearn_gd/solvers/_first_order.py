@@ -51,8 +51,10 @@ from ._precision import ITERATION_CAP
 N_ITER_NO_CHANGE = 5
 #: Default mini-batch size of the stochastic solvers: ``min(AUTO_BATCH, n_samples)``.
 AUTO_BATCH = 200
-#: A plateau stop whose :func:`certified_gap` exceeds this many ``tol`` stopped short.
+#: A plateau stop whose :func:`certified_gap` exceeds this many ``tol``, and
+#: this share of the objective (mini-batch noise leaves about that much), stopped short.
 SHORT_OF_OPTIMUM = 10
+SHORT_SHARE = 1e-3
 
 
 @dataclass
@@ -329,17 +331,25 @@ def certified_gap(objective, theta):
     shows, however flat the objective is along the others. The non-smooth
     part must act on each coordinate alone (L1, a box); with another
     constraint the bound is not taken (0).
+
+    Returns
+    -------
+    gap : float
+        The bound.
+    value : float
+        :math:`F(\theta)`, from the same pass over the data.
     """
+    value, grad = objective.smooth_value_and_gradient(theta)
+    value += objective.nonsmooth_value(theta)
     constraint = getattr(objective.penalty, "constraint", None)
     if constraint is not None and not constraint.separable:
-        return 0.0
-    grad = objective.smooth_value_and_gradient(theta)[1]
+        return 0.0, value
     lipschitz = np.broadcast_to(objective.coordinate_lipschitz()[:, None], objective.shape)
     lipschitz = lipschitz.ravel()
     curved = lipschitz > 0
     step = np.where(curved, 1.0 / np.where(curved, lipschitz, 1.0), 0.0)
     moved = theta - objective.prox(theta - step * grad, step)
-    return float(np.max(0.5 * lipschitz[curved] * moved[curved] ** 2, initial=0.0))
+    return float(np.max(0.5 * lipschitz[curved] * moved[curved] ** 2, initial=0.0)), value
 
 
 class _Run:
@@ -401,6 +411,7 @@ class _Run:
             unit="iteration" if self.full_batch else "epoch",
         )
         self.optimality = np.inf
+        self.remedy = None  # what the warning of a run that stopped short advises
         self.compiled = CompiledEpochs.for_run(solver, objective, self.batch)
         self.buffers = BatchBuffers.for_run(objective, self.batch)
 
@@ -553,11 +564,17 @@ class _Run:
         per epoch, which slow progress does too: with features of very
         different scales one learning rate is too small for some coefficients.
         :func:`certified_gap` bounds the distance to the minimum from below;
-        above :data:`SHORT_OF_OPTIMUM` times ``tol`` the run stopped short.
+        above :data:`SHORT_OF_OPTIMUM` times ``tol`` and :data:`SHORT_SHARE`
+        of the objective (below, mini-batch noise may be all that is left), the
+        run stopped short.
         """
-        gap = certified_gap(self.objective, self.theta)
-        if not gap > SHORT_OF_OPTIMUM * self.tol:
+        gap, value = certified_gap(self.objective, self.theta)
+        if not gap > max(SHORT_OF_OPTIMUM * self.tol, SHORT_SHARE * abs(value)):
             return True, message
+        self.remedy = (
+            "Scale the data (e.g. StandardScaler), lower tol so that slow progress "
+            "still counts, or try a full-batch solver such as lbfgs."
+        )
         return False, (
             f"{message}, but the objective is still at least {gap:.3g} above its "
             "minimum (a proximal step on one coefficient alone lowers it that much): "
@@ -638,4 +655,5 @@ class _Run:
             history=history,
             message=message,
             state=self.state,
+            **({"remedy": self.remedy} if self.remedy else {}),
         )
