@@ -97,6 +97,7 @@ from ._precision import (
     refine,
     value_dtype,
 )
+from ._ridge import ridge_factor
 
 #: Residual balancing: rescale rho by TAU when one residual exceeds MU times the other.
 MU, TAU = 10.0, 2.0
@@ -278,30 +279,21 @@ class ADMM(Solver):
         self.max_inner_iter = max_inner_iter
 
     # ------------------------------------------------------------- x-update
-    def _x_update(self, objective, theta):
+    def _x_update(self, objective):
         """``(x, v, rho, inner_tol) -> (argmin f(x) + rho/2 |x - v|^2, limited)``.
 
-        ``limited``: whether the solve stopped at the precision of the
-        arithmetic (see :func:`proximal_newton`).
+        Exact for the squared loss (:func:`~sklearn_gd.solvers._ridge.ridge_factor`:
+        one decomposition, of the smaller of the coefficient and row sides),
+        damped Newton steps otherwise. ``limited``: whether the solve stopped at
+        the precision of the arithmetic (see :func:`proximal_newton`).
         """
         quadratic = getattr(objective.loss, "is_quadratic", False)
-        if quadratic and objective.n_coef <= MAX_DENSE_COEF:
-            return self._quadratic_x_update(objective, theta)
+        factor = ridge_factor(objective, MAX_DENSE_COEF) if quadratic else None
+        if factor is not None:
+            return lambda x, v, rho, inner_tol: (factor.solve(objective, v, rho), False)
 
         def update(x, v, rho, inner_tol):
             return proximal_newton(objective, x, v, rho, inner_tol, self.max_inner_iter)
-
-        return update
-
-    def _quadratic_x_update(self, objective, theta):
-        """``(v, rho) -> argmin f(x) + rho/2 |x - v|^2`` for a quadratic ``f``, exactly."""
-        H = objective.hessian(theta)
-        eigenvalues, Q = scipy.linalg.eigh(H, check_finite=False)
-        eigenvalues = np.maximum(eigenvalues, 0.0)
-        _, grad0 = objective.smooth_value_and_gradient(np.zeros(objective.n_coef))
-
-        def update(x, v, rho, inner_tol):
-            return Q @ ((Q.T @ (rho * v - grad0)) / (eigenvalues + rho)), False
 
         return update
 
@@ -343,7 +335,7 @@ class ADMM(Solver):
         if getattr(objective, "map_blocks", None) is not None:
             return self._consensus(objective, z, max_iter, tol, verbose, callback, initial_state)
         t, rho, u = self._start(objective, z, initial_state, z.shape)
-        x_update = self._x_update(objective, z)
+        x_update = self._x_update(objective)
 
         def measure(z):
             value, grad = objective.smooth_value_and_gradient(z)
@@ -399,7 +391,7 @@ class ADMM(Solver):
                 break
             objective, refinements = refined, refinements + 1
             offset = objective.reference_value
-            x_update = self._x_update(objective, z)
+            x_update = self._x_update(objective)
             x, watch = z.copy(), _StallWatch(optimality)
         if log.n_iter == 0:
             log.record(offset + value, optimality, theta=z)
