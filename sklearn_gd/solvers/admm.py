@@ -215,6 +215,17 @@ def proximal_newton(objective, x, v, rho, tol, max_steps):
     return x, False
 
 
+def chunk_factor(objective, item):
+    """The decomposition that solves a chunk's x-updates (squared loss), where the chunk lives.
+
+    :func:`~sklearn_gd.solvers._ridge.ridge_factor` of the chunk's data term:
+    computed once per run, kept on the chunk's worker and reused by
+    :func:`consensus_update` for every iteration and every ``rho``. ``item``
+    is unused (one per block, as :meth:`map_blocks` passes).
+    """
+    return ridge_factor(objective, MAX_DENSE_COEF)
+
+
 def consensus_update(objective, block, z, rho, tol, max_steps):
     """One chunk's share of an iteration of consensus ADMM, where the chunk lives.
 
@@ -222,8 +233,10 @@ def consensus_update(objective, block, z, rho, tol, max_steps):
     ----------
     objective : Objective
         The chunk's data term (the whole objective's scale, no penalty).
-    block : (ndarray, ndarray)
-        The chunk's previous local solution ``x_c`` and scaled dual ``u_c``.
+    block : (ndarray, ndarray, factor or None)
+        The chunk's previous local solution ``x_c``, its scaled dual ``u_c``
+        and, for the squared loss, its :func:`chunk_factor` (None: damped
+        Newton steps from ``x_c``).
     z : ndarray of shape (n_coef,)
         The consensus point.
     rho, tol, max_steps
@@ -232,15 +245,79 @@ def consensus_update(objective, block, z, rho, tol, max_steps):
     Returns
     -------
     x_c : ndarray of shape (n_coef,)
-        ``argmin f_c(x) + rho/2 |x - z + u_c|^2`` (inexact, from ``x_c``).
+        ``argmin f_c(x) + rho/2 |x - z + u_c|^2`` (exact with a factor, else
+        inexact from ``x_c``).
     value : float
         ``f_c(z)``.
     grad : ndarray of shape (n_coef,)
         ``grad f_c(z)``: summed over the chunks, the data gradient at ``z``.
     """
-    x, u = block
+    x, u, factor = block
     value, grad = objective.smooth_value_and_gradient(z)
+    if factor is not None:
+        return factor.solve(objective, z - u, rho), value, grad
     return proximal_newton(objective, x, z - u, rho, tol, max_steps)[0], value, grad
+
+
+def consensus_stall_message(objective, tol, z, rho, residuals, at_low):
+    r"""Why consensus ADMM stopped with its optimality stalled above ``tol``.
+
+    With :math:`r` and :math:`s` the primal and dual residuals of the last
+    iteration over :math:`N` chunks, their size relative to the consensus
+    point,
+
+    .. math:: \delta = \frac{\max(\lVert r \rVert, \lVert s \rVert / \rho)}
+        {\sqrt N \, \lVert z \rVert},
+
+    says how far the chunks' solutions are from :math:`z` and how far
+    :math:`z` last moved. At :math:`\delta \le \sqrt{\epsilon}` of the
+    data's dtype the iterates are as close as its values resolve a minimiser:
+    the precision limit of that arithmetic. Above it the chunks have not
+    agreed yet: consensus is slow, and the message quotes the residuals (and
+    those when the optimality last fell) with what may help.
+
+    Parameters
+    ----------
+    objective : DaskObjective
+        The objective (its dtype and number of chunks).
+    tol : float
+        The tolerance not met.
+    z : ndarray of shape (n_coef,)
+        The consensus point returned.
+    rho : float
+        The penalty of the last iteration.
+    residuals, at_low : (float, float)
+        The primal and dual residuals of the last iteration, and when the
+        optimality last found a new low.
+
+    Returns
+    -------
+    str
+    """
+    primal, dual = residuals
+    n_blocks = objective.n_blocks
+    dtype = value_dtype(objective)
+    resolution = float(np.sqrt(np.finfo(dtype).eps))
+    size = np.sqrt(n_blocks) * max(float(np.linalg.norm(z)), np.finfo(np.float64).tiny)
+    delta = max(primal, dual / rho) / size
+    figures = f"primal residual {primal:.3g}, dual residual {dual:.3g}"
+    since = f"the optimality found no new low in {STALL_ITERATIONS} iterations"
+    if delta <= resolution:
+        detail = (
+            f"{since}; the chunks' solutions and z agree to {delta:.2g} of |z| "
+            f"({figures}), within the {resolution:.2g} to which {dtype.name} values "
+            "resolve a minimiser"
+        )
+        return precision_message(objective, tol, detail)
+    before = ""
+    if np.all(np.isfinite(at_low)):
+        before = f" (when it last fell: {at_low[0]:.3g} and {at_low[1]:.3g})"
+    return (
+        f"consensus between the {n_blocks} chunks is slow: {since}, with the {figures}"
+        f"{before}, {delta:.2g} of |z|, above the {resolution:.2g} to which {dtype.name} "
+        "values resolve a minimiser; a larger max_iter, or fewer and larger chunks, may "
+        f"reach tol={tol:g}"
+    )
 
 
 class ADMM(Solver):
@@ -406,6 +483,13 @@ class ADMM(Solver):
             state={"solver": self.name, "rho": rho, "u": u},
         )
 
+    @staticmethod
+    def _chunk_factors(objective):
+        """Each chunk's :func:`chunk_factor`, kept on its worker (squared loss), else Nones."""
+        if getattr(objective.loss, "is_quadratic", False):
+            return objective.map_blocks(chunk_factor, [None] * objective.n_blocks, keep=True)
+        return [None] * objective.n_blocks
+
     def _consensus(self, objective, z, max_iter, tol, verbose, callback, initial_state):
         """Consensus ADMM over the blocks of ``objective.map_blocks`` (see the module notes).
 
@@ -424,13 +508,15 @@ class ADMM(Solver):
         log, value, optimality = None, np.inf, np.inf
         converged, message = False, ITERATION_CAP
         primal = dual = np.inf
+        at_low = (primal, dual)
         watch = _StallWatch()
+        factors = self._chunk_factors(objective)
         for _ in range(max_iter):
             # Each block's share of the gradient is about 1/N of the whole.
             inner_tol = max(0.1 * tol, 1e-3 * optimality if log else 0.0) / n_blocks
             parts = objective.map_blocks(
                 consensus_update,
-                list(zip(xs, us, strict=True)),
+                list(zip(xs, us, factors, strict=True)),
                 z,
                 rho,
                 inner_tol,
@@ -453,12 +539,12 @@ class ADMM(Solver):
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
-            if watch.stalled(optimality):
-                message = precision_message(
-                    objective,
-                    tol,
-                    f"the optimality found no new low in {STALL_ITERATIONS} iterations",
-                )
+            stalled = watch.stalled(optimality)
+            if watch.since == 0:
+                at_low = (primal, dual)  # the residuals when the optimality last fell
+            if stalled:
+                residuals = (primal, dual)
+                message = consensus_stall_message(objective, tol, z, rho, residuals, at_low)
                 break
             if len(log.history["objective"]) == max_iter:
                 break  # the last pass measured z; no iteration from it is returned
