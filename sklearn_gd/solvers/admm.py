@@ -32,10 +32,13 @@ match, so it needs no tuning.
 The x-update is where the structure of the loss pays:
 
 * squared loss: :math:`f` is quadratic with a constant Hessian :math:`H`, so
-  :math:`x_{k+1} = (H + \rho I)^{-1}(\rho (z_k - u_k) - \nabla f(0))`. ``H`` is
-  formed once (from the Gram matrix) and diagonalised once,
-  :math:`H = Q \Lambda Q^\top`, so every solve, for every :math:`\rho` the
-  balancing picks, is two products with :math:`Q`;
+  :math:`x_{k+1} = (H + \rho I)^{-1}(\rho (z_k - u_k) - \nabla f(0))`. One
+  matrix is decomposed once and every solve, for every :math:`\rho` the
+  balancing picks, is a few products (:mod:`sklearn_gd.solvers._ridge`):
+  ``H`` itself, diagonalised as :math:`H = Q \Lambda Q^\top`, or, with fewer
+  samples than coefficients, the ``n x n`` Gram matrix of the rows, the
+  solve then going through the matrix inversion lemma (the ``d x d`` matrix
+  is never formed);
 * logistic and softmax losses: a few damped Newton steps on the x-subproblem,
   warm-started at the previous :math:`x`, to a tolerance that tightens with the
   outer iterations (an inexact ADMM).
@@ -59,12 +62,14 @@ On a dask array (an objective that offers ``map_blocks``) the method is
 with primal residual :math:`r = (\sum_c \lVert x_c - z\rVert^2)^{1/2}` and
 dual residual :math:`s = \rho \sqrt N \lVert z - z_{\rm old}\rVert`,
 balanced as above. Each chunk's local problem is solved by the damped Newton
-steps of the logistic x-update (one exact step for the squared loss), warm
-started at its previous :math:`x_c`; one pass over the chunks per iteration
-does the local solves *and* sums the gradient at the current :math:`z`, so the
-stop below is measured on the true objective at the point returned, at no
-extra pass. The elastic-net z-update is closed-form: with :math:`\ell_2` the
-L2 strength, :math:`z = \mathrm{prox}_{g/(N\rho + \ell_2)}\big(N\rho\,
+steps of the logistic x-update, warm started at its previous :math:`x_c`, or,
+for the squared loss, exactly from the chunk's own decomposition (as above),
+computed once on the chunk's worker and kept there for every iteration; one
+pass over the chunks per iteration does the local solves *and* sums the
+gradient at the current :math:`z`, so the stop below is measured on the true
+objective at the point returned, at no extra pass. The elastic-net z-update
+is closed-form: with :math:`\ell_2` the L2 strength,
+:math:`z = \mathrm{prox}_{g/(N\rho + \ell_2)}\big(N\rho\,
 \bar a / (N\rho + \ell_2)\big)`, :math:`\bar a = \overline{x + u}`
 (intercept: :math:`\bar a` itself).
 
@@ -79,7 +84,11 @@ When the optimality finds no new low for :data:`STALL_ITERATIONS` iterations
 decrease), the run goes on with the objective's float64 form
 (:meth:`~sklearn_gd._objective.Objective.refined`), at most
 :data:`~sklearn_gd.solvers._precision.MAX_REFINEMENTS` times, and otherwise
-stops with ``converged=False`` and a message saying so.
+stops with ``converged=False`` and a message saying so. Consensus ADMM is
+not refined (its chunks stay where they are): its stall message says whether
+the chunks' solutions agree with :math:`z` as closely as the data's dtype
+resolves (the precision limit) or are still apart (slow consensus, see
+:func:`consensus_stall_message`).
 """
 
 from numbers import Integral, Real
