@@ -185,13 +185,15 @@ def test_dask_admm_stalled_far_from_consensus_says_it_is_slow_not_precision(clie
     # says what may help. (The watch is made impatient to stall it early.)
     from sklearn_gd.solvers import admm
 
-    monkeypatch.setattr(admm, "STALL_ITERATIONS", 3)
-    monkeypatch.setattr(admm, "STALL_FACTOR", 1e-6)
+    monkeypatch.setattr(admm, "STALL_ITERATIONS", 2)
+    monkeypatch.setattr(admm, "STALL_FACTOR", 0.3)
     X, y = _data("binary")
     model, message = _stall_warning(GDLogisticRegression, X, y, tol=1e-10, max_iter=100)
-    assert model.n_iter_ == 4
+    assert model.n_iter_ < 10  # the stall, not max_iter, stopped it
     assert "consensus between the 4 chunks is slow" in message, message
-    assert re.search(r"primal residual [0-9.e+-]+, dual residual [0-9.e+-]+", message)
+    number = r"[0-9.e+-]+"
+    figures = rf"primal residual {number}, dual residual {number} \(when it last fell: {number}"
+    assert re.search(figures, message), message
     assert "larger max_iter, or fewer and larger chunks" in message
     assert "precision" not in message
 
