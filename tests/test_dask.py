@@ -198,30 +198,42 @@ def test_dask_admm_stalled_far_from_consensus_says_it_is_slow_not_precision(clie
     assert "precision" not in message
 
 
-def test_dask_admm_squared_loss_forms_each_chunks_hessian_once(monkeypatch):
+def _counted(method, calls):
+    """``method`` recording the ``n_samples`` of the object it is called on in ``calls``."""
+
+    def counting(self, *args):
+        calls.append(self.n_samples)
+        return method(self, *args)
+
+    return counting
+
+
+@pytest.mark.parametrize("n_features", [4, 150])
+def test_dask_admm_squared_loss_decomposes_each_chunk_once(monkeypatch, n_features):
     # The local x-update of the squared loss has a constant Hessian: each
-    # chunk's is formed and decomposed once, on its worker, and reused by
-    # every iteration and every rho (the synchronous scheduler runs the
-    # chunk tasks in this process, where the count is kept).
+    # chunk's matrix (its Hessian, or on wide chunks of 100 rows x 150
+    # features its row Gram matrix) is formed and decomposed once, on its
+    # worker, and reused by every iteration and every rho (the synchronous
+    # scheduler runs the chunk tasks in this process, where they are counted).
+    from sklearn_gd._data import Design
     from sklearn_gd._objective import Objective
 
-    formed = []
-    hessian = Objective.hessian
-
-    def counting_hessian(self, theta):
-        formed.append(self.n_samples)
-        return hessian(self, theta)
-
-    monkeypatch.setattr(Objective, "hessian", counting_hessian)
+    formed = {"hessian": [], "row_gram": []}
+    for owner, name in [(Objective, "hessian"), (Design, "row_gram")]:
+        monkeypatch.setattr(owner, name, _counted(getattr(owner, name), formed[name]))
     X, y = _data("regression")
-    Xd, yd = da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100)
+    X = np.column_stack([X, np.random.default_rng(1).normal(size=(400, n_features - 4))])
+    sw = np.random.default_rng(2).uniform(0.2, 2.0, 400)
+    Xd, yd = da.from_array(X, chunks=(100, n_features)), da.from_array(y, chunks=100)
     params = dict(alpha=0.05, l1_ratio=0.5, tol=1e-9, max_iter=5000)
     with dask.config.set(scheduler="synchronous"), warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        model = GDLinearRegression(solver="admm", **params).fit(Xd, yd)
+        model = GDLinearRegression(solver="admm", **params)
+        model.fit(Xd, yd, sample_weight=da.from_array(sw, chunks=100))
     assert model.n_iter_ >= 10
-    assert formed == [100] * 4
-    reference = GDLinearRegression(solver="ista", **params).fit(X, y)
+    kind = "hessian" if n_features < 100 else "row_gram"
+    assert formed == {"hessian": [], "row_gram": [], kind: [100] * 4}
+    reference = GDLinearRegression(solver="ista", **params).fit(X, y, sample_weight=sw)
     _assert_same_model(reference, model)
 
 
