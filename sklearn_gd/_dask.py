@@ -324,7 +324,7 @@ class DaskObjective(Objective):
         """The number of row chunks that hold rows: the blocks of :meth:`map_blocks`."""
         return len(self.design.nonempty)
 
-    def map_blocks(self, func, per_block, *shared):
+    def map_blocks(self, func, per_block, *shared, keep=False):
         r"""``[func(F_c, per_block[c], *shared) for each block c]``, each on its chunk's worker.
 
         :math:`F_c` is the objective of row chunk :math:`c` alone: its data
@@ -344,11 +344,18 @@ class DaskObjective(Objective):
         *shared
             Passed to every call; each array is one graph key shared by all
             the tasks.
+        keep : bool, default=False
+            Keep the results where they were computed instead of gathering
+            them: what a solver computes once per chunk and reuses (a
+            factorisation of the chunk's Hessian). A kept result, passed in a
+            later call's ``per_block`` (alone or inside a tuple), reaches that
+            call's ``func`` as the computed value, on the worker holding it.
 
         Returns
         -------
         list
-            The results, in block order.
+            The results in block order: computed, or persisted dask objects
+            with ``keep=True`` (released when the last reference goes).
         """
         dask, _ = require_dask()
         shared = [dask.delayed(b) if isinstance(b, np.ndarray) else b for b in shared]
@@ -362,6 +369,10 @@ class DaskObjective(Objective):
             )
             for i, item in zip(self.design.nonempty, per_block, strict=True)
         ]
+        if keep:
+            kept = dask.persist(*tasks)
+            _wait(*kept)
+            return list(kept)
         return list(dask.compute(*tasks))
 
     # ----------------------------------------------------------- mini-batches
