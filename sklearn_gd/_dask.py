@@ -75,6 +75,14 @@ def _hessian(X, Y, s, theta, loss, fit_intercept):
     return _chunk_objective(X, Y, s, loss, fit_intercept).hessian(theta)
 
 
+def _coordinate_lipschitz(X, Y, s, loss, fit_intercept):
+    return _chunk_objective(X, Y, s, loss, fit_intercept).coordinate_lipschitz()
+
+
+def _curvature_diagonal(X, Y, s, theta, loss, fit_intercept):
+    return _chunk_objective(X, Y, s, loss, fit_intercept).curvature_diagonal(theta)
+
+
 def _curvature_block_and_gradient(X, Y, s, theta, max_rows, loss, fit_intercept):
     """The chunk's curvature block, value and gradient at ``theta``: one read of the chunk."""
     objective = _chunk_objective(X, Y, s, loss, fit_intercept)
@@ -332,6 +340,18 @@ class DaskObjective(Objective):
         """
         return DaskRefinedObjective(self, theta, widen=refines_in_float64(self.design.dtype, tol))
 
+    def curvature_diagonal(self, theta):
+        """:meth:`Objective.curvature_diagonal`, summed over the chunks (one pass)."""
+        m = self.scale * self._reduce(_curvature_diagonal, np.asarray(theta, dtype=np.float64))
+        m[: self.design.n_features] += self.penalty.l2
+        return m
+
+    def coordinate_lipschitz(self):
+        """:meth:`Objective.coordinate_lipschitz`, summed over the chunks (one pass)."""
+        L = self.scale * self._reduce(_coordinate_lipschitz)
+        L[: self.design.n_features] += self.penalty.l2
+        return L
+
     def lipschitz(self):
         eig = self.design.largest_eigenvalue(self._s_blocks)
         return self.loss.curvature_bound * self.scale * eig + self.penalty.l2
@@ -342,7 +362,7 @@ class DaskObjective(Objective):
         """The number of row chunks that hold rows: the blocks of :meth:`map_blocks`."""
         return len(self.design.nonempty)
 
-    def map_blocks(self, func, per_block, *shared):
+    def map_blocks(self, func, per_block, *shared, keep=False):
         r"""``[func(F_c, per_block[c], *shared) for each block c]``, each on its chunk's worker.
 
         :math:`F_c` is the objective of row chunk :math:`c` alone: its data
@@ -362,11 +382,18 @@ class DaskObjective(Objective):
         *shared
             Passed to every call; each array is one graph key shared by all
             the tasks.
+        keep : bool, default=False
+            Keep the results where they were computed instead of gathering
+            them: what a solver computes once per chunk and reuses (a
+            factorisation of the chunk's Hessian). A kept result, passed in a
+            later call's ``per_block`` (alone or inside a tuple), reaches that
+            call's ``func`` as the computed value, on the worker holding it.
 
         Returns
         -------
         list
-            The results, in block order.
+            The results in block order: computed, or persisted dask objects
+            with ``keep=True`` (released when the last reference goes).
         """
         dask, _ = require_dask()
         shared = [dask.delayed(b) if isinstance(b, np.ndarray) else b for b in shared]
@@ -380,6 +407,10 @@ class DaskObjective(Objective):
             )
             for i, item in zip(self.design.nonempty, per_block, strict=True)
         ]
+        if keep:
+            kept = dask.persist(*tasks)
+            _wait(*kept)
+            return list(kept)
         return list(dask.compute(*tasks))
 
     # ----------------------------------------------------------- mini-batches

@@ -227,6 +227,30 @@ class Design:
                 H[d, d] = h.sum(dtype=np.float64)
         return grams
 
+    def row_gram(self):
+        """``[X 1] @ [X 1].T``, shape (n_samples, n_samples), in float64.
+
+        The Gram matrix of the rows, the small one when there are fewer samples
+        than features (``n_samples^2 n_features / 2`` multiply-adds, one pass
+        over ``X``). Dense float32 ``X`` is converted one block of columns at a
+        time, sparse ``X`` as a copy of its stored values.
+        """
+        n, d = self.n_samples, self.n_features
+        if self.is_sparse:
+            X = self.X.astype(np.float64)
+            K = np.asarray((X @ X.T).toarray())
+        elif self.X.dtype == np.float64:
+            K = np.asarray(self.X @ self.X.T)
+        else:
+            K = np.zeros((n, n), dtype=np.float64)
+            size = int(max(64, BLOCK_BYTES // (8 * max(n, 1))))
+            for j in range(0, d, size):
+                block = np.asarray(self.X[:, j : j + size], dtype=np.float64)
+                K += block @ block.T
+        if self.fit_intercept:
+            K += 1.0
+        return K
+
     def weighted_square_sums(self, h):
         """``diag([X 1].T @ diag(h) @ [X 1])``: ``sum_i h_i x_ij^2`` per column, float64.
 

@@ -69,8 +69,9 @@ _SHARED_DOC_TEMPLATE = """
     learning_rate : "auto" or float > 0, default="auto"
         Step size of the solvers that take one ({learning_rate_names}; for
         ``ista`` the initial step of its backtracking). ``"auto"`` is ``1 / L``
-        from a Lipschitz estimate of the objective, or the solver's own fixed
-        default (0.01 for Adam). Ignored by the others.
+        from a Lipschitz estimate of the objective, or, for the adaptive rules,
+        their own base rate (0.01 for Adam) times ``max(1, D)``, ``D`` the
+        largest coordinate-wise Newton step at the start. Ignored by the others.
     schedule : None, str, Schedule or callable, default=None
         How the learning rate of {schedule_names} changes with the epoch (or
         iteration) count ``t``: None for the solver's default (``"adaptive"`` -
@@ -520,8 +521,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 f"solver={solver.name!r} did not converge ({result.message}; "
                 f"max_iter={self.max_iter}): "
                 f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol}. "
-                "Increase max_iter, scale the data (e.g. StandardScaler), raise tol, "
-                "or try another solver.",
+                f"{result.remedy}",
                 ConvergenceWarning,
                 stacklevel=4,
             )

@@ -1,4 +1,4 @@
-r"""One epoch of per-sample updates (``batch_size=1``), compiled when numba is installed.
+r"""One epoch of mini-batch updates, compiled when numba is installed.
 
 With a batch of one sample the NumPy loop spends its time in Python overhead
 (an objective view, two products and a proximal step on vectors of length
@@ -20,7 +20,12 @@ scales it), the gradient is :math:`G_W = f_i x_i^\top g + \lambda_2 W`,
   Nesterov);
 - ``adam``: bias-corrected moments, :math:`\theta \leftarrow
   \mathrm{prox}_{\eta\lambda_1 / (\sqrt{\hat v} + \epsilon)}(\theta - \eta \hat m /
-  (\sqrt{\hat v} + \epsilon))`.
+  (\sqrt{\hat v} + \epsilon))`;
+- ``adagrad`` (AdaGrad and RMSProp): :math:`s \leftarrow \beta_2 s + \beta_1 G
+  \odot G` (:math:`s = G \odot G` at the first update; AdaGrad's
+  :math:`\beta_1 = \beta_2 = 1`, RMSProp's :math:`\beta_1 = 1 - \rho, \beta_2 =
+  \rho`), :math:`\theta \leftarrow \mathrm{prox}_{D\lambda_1}(\theta - D G)`
+  with :math:`D = \eta / (\sqrt s + \epsilon)`.
 
 After each update, the running means the first-order loop keeps (the user's
 averaged iterate, the mean of the iterates since the last plateau reduction)
@@ -44,7 +49,7 @@ outputs, an L1 part) run the general loop.
 Only the one-output losses and softmax are here: ``loss`` is 0 (squared),
 1 (logistic, every output on its own) or 2 (softmax over the outputs).
 
-How the first-order loop uses it: see :mod:`sklearn_gd.solvers._per_sample`.
+How the first-order loop uses it: see :mod:`sklearn_gd.solvers._compiled_epochs`.
 Where :data:`COMPILED` is false the loop keeps its NumPy path, which is
 faster than the Python twin here (that twin is the reference the tests hold
 the compiled loop to).
@@ -61,7 +66,7 @@ import os
 import numpy as np
 
 SQUARED, LOGISTIC, SOFTMAX = 0, 1, 2
-SGD, MOMENTUM, ADAM = 0, 1, 2
+SGD, MOMENTUM, ADAM, ADAGRAD = 0, 1, 2, 3
 
 
 def _loss_and_derivative(loss, y, z, g):
@@ -177,6 +182,7 @@ def _dense_update(
     (vectorised when compiled).
     Without Nesterov the momentum's previous gradient is only needed as the
     state after the epoch: it is written at the ``last`` update only.
+    ``c1, c2`` are Adam's bias corrections, or AdaGrad's ``s = c1 s + c2 g^2``.
     """
     d = w.shape[0]
     if method == SGD:
@@ -202,6 +208,13 @@ def _dense_update(
                 step = lr * gw - beta_1 * (wj - s1[j])
                 s1[j] = wj
                 w[j] = wj - step
+    elif method == ADAGRAD:
+        for j in range(d):
+            wj = w[j]
+            gw = l2 * wj + row[j] * gi
+            v = c1 * s2[j] + c2 * gw * gw
+            s2[j] = v
+            w[j] = wj - lr / (np.sqrt(v) + epsilon) * gw
     else:
         # lr m_hat / (sqrt(v_hat) + eps) with one square root and one division
         # an entry: the bias corrections are folded into two scalars.
@@ -259,6 +272,19 @@ def _general_update(
                 s1[p] = wj
                 s2[p] = gw
                 new = _soft(wj - step, lr * l1)
+                w[p] = new
+                sq += new * new
+                norm1 += abs(new)
+    elif method == ADAGRAD:
+        for j in range(d):
+            for c in range(k):
+                p = j * k + c
+                wj = w[p]
+                gw = l2 * wj + (row[j] * g[c] if dense else GW[p])
+                v = c1 * s2[p] + c2 * gw * gw
+                s2[p] = v
+                step = lr / (np.sqrt(v) + epsilon)
+                new = _soft(wj - step * gw, step * l1)
                 w[p] = new
                 sq += new * new
                 norm1 += abs(new)
@@ -324,8 +350,9 @@ def _epoch(
     The rows are ``X[i]`` when ``dense``, else the CSR rows ``(data, indices,
     indptr)``. ``w`` is the flat view of the ``(d, k)`` weights (C order), and
     ``s1w, s2w`` those of the momentum's previous iterate and previous
-    gradient, or of Adam's moments (``s1b, s2b`` for the intercept); ``t0``
-    is Adam's step count. ``lrs`` holds the step of every update, or one step
+    gradient, or of Adam's moments, or (``s2w``) AdaGrad's sum of squared
+    gradients (``s1b, s2b`` for the intercept); ``t0`` is Adam's step count
+    (AdaGrad's: 0 before its first update). ``lrs`` holds the step of every update, or one step
     for all. ``avg1_*, avg2_*`` are two running means of the iterates holding
     ``avg_count`` iterates each; mean ``r`` takes the iterate after every
     update from the ``avg_from[r]``-th of the epoch on. ``values`` receives
@@ -487,10 +514,14 @@ def _epoch(
                 sq *= a * a
                 a = 1.0
         else:
-            if method == ADAM:
+            if method == ADAM or method == ADAGRAD:
                 t += 1
-            c1 = 1.0 - beta_1**t
-            c2 = 1.0 - beta_2**t
+            if method == ADAGRAD:  # s = c1 s + c2 g^2, and s = g^2 at the first update
+                c1 = beta_2 if t > 1 else 0.0
+                c2 = beta_1 if t > 1 else 1.0
+            else:
+                c1 = 1.0 - beta_1**t
+                c2 = 1.0 - beta_2**t
             last = update == n_batches - 1
             if straight and batch == 1:
                 _dense_update(
@@ -526,6 +557,10 @@ def _epoch(
                         s1b[c] = b[c]
                         s2b[c] = gb[c]
                         b[c] -= step
+                    elif method == ADAGRAD:
+                        v = c1 * s2b[c] + c2 * gb[c] * gb[c]
+                        s2b[c] = v
+                        b[c] -= lr / (np.sqrt(v) + epsilon) * gb[c]
                     else:
                         m = beta_1 * s1b[c] + (1.0 - beta_1) * gb[c]
                         v = beta_2 * s2b[c] + (1.0 - beta_2) * gb[c] * gb[c]
@@ -724,19 +759,21 @@ def run_epoch(
         Intercepts, updated in place (left alone without ``fit_intercept``).
     fit_intercept : bool
     loss : {SQUARED, LOGISTIC, SOFTMAX}
-    method : {SGD, MOMENTUM, ADAM}
+    method : {SGD, MOMENTUM, ADAM, ADAGRAD}
     lr : float or ndarray of shape (n_updates,)
         The step of every update of this epoch, or of each
         (``n_updates = ceil(len(order) / batch)``).
     l1, l2 : float
         Strengths of the L1 and L2 parts of the penalty.
     beta_1, beta_2, epsilon, nesterov
-        The momentum (``beta_1``) and Adam's hyperparameters.
+        The momentum (``beta_1``) and Adam's hyperparameters; for ADAGRAD the
+        weights of ``s = beta_2 s + beta_1 g^2``.
     state : tuple of 4 arrays or None
         ``(W-shaped, b-shaped, W-shaped, b-shaped)``: the momentum's previous
-        iterate and gradient, or Adam's first and second moments. None for sgd.
+        iterate and gradient, or Adam's first and second moments, or (the last
+        two) AdaGrad's ``s``. None for sgd.
     t : int
-        Adam's step count before the epoch.
+        Adam's step count before the epoch (AdaGrad's: 0 before its first update).
     batch : int
         Most rows per update: ``order`` is cut into ``ceil(len(order) / batch)``
         consecutive runs of equal size within one row (as

@@ -387,6 +387,18 @@ class Objective:
         m[:d] += self.penalty.l2
         return m
 
+    def coordinate_lipschitz(self):
+        """Upper bounds of the curvature along each coordinate, shape (n_dof,).
+
+        ``curvature_bound(loss) * scale * sum_i s_i x_ij^2`` (plus the L2
+        strength on the weights), the same for every output: one pass over
+        ``X`` for the squares.
+        """
+        L = self.scale * self.design.weighted_square_sums(self.sample_weight)
+        L *= self.loss.curvature_bound
+        L[: self.design.n_features] += self.penalty.l2
+        return L
+
     def lipschitz(self):
         """Upper estimate of the Lipschitz constant of the smooth gradient.
 

@@ -7,6 +7,7 @@ and closed by the module fixture.
 
 import builtins
 import logging
+import re
 import time
 import warnings
 
@@ -157,6 +158,84 @@ def test_dask_admm_stopped_short_warns_with_the_optimality_of_the_point_returned
     grad = objective.smooth_value_and_gradient(theta)[1]
     mapping = (theta - objective.prox(theta - t * grad, t)) / t
     np.testing.assert_allclose(model.history_["optimality"][-1], np.max(np.abs(mapping)))
+
+
+def _stall_warning(Estimator, X, y, **params):
+    """The ConvergenceWarning of a consensus admm fit on 4 chunks of ``X``, as text
+    (synchronous scheduler: a few hundred quick iterations)."""
+    Xd, yd = da.from_array(X, chunks=(100, X.shape[1])), da.from_array(y, chunks=100)
+    with dask.config.set(scheduler="synchronous"), pytest.warns(ConvergenceWarning) as record:
+        model = Estimator(solver="admm", alpha=0.05, l1_ratio=0.5, **params).fit(Xd, yd)
+    return model, " ".join(str(w.message) for w in record)
+
+
+def test_dask_admm_stalled_at_the_precision_of_float32_says_so_with_its_residuals():
+    # Exact local solves on float32 chunks: the chunks agree with z to
+    # rounding, while the float32 gradient no longer resolves tol=0.
+    X, y = _data("regression")
+    model, message = _stall_warning(GDLinearRegression, X.astype(np.float32), y, tol=0.0)
+    assert model.n_iter_ < 3000
+    assert "precision limit of float32" in message, message
+    assert re.search(r"agree to [0-9.e+-]+ of \|z\| \(primal residual [0-9.e+-]+", message)
+    assert "slow" not in message
+
+
+def test_dask_admm_stalled_far_from_consensus_says_it_is_slow_not_precision(client, monkeypatch):
+    # A stall while the chunks' solutions are still far from z is slow
+    # consensus, not rounding: the warning says so, quotes the residuals and
+    # says what may help. (The watch is made impatient to stall it early.)
+    from sklearn_gd.solvers import admm
+
+    monkeypatch.setattr(admm, "STALL_ITERATIONS", 2)
+    monkeypatch.setattr(admm, "STALL_FACTOR", 0.3)
+    X, y = _data("binary")
+    model, message = _stall_warning(GDLogisticRegression, X, y, tol=1e-10, max_iter=100)
+    assert model.n_iter_ < 10  # the stall, not max_iter, stopped it
+    assert "consensus between the 4 chunks is slow" in message, message
+    number = r"[0-9.e+-]+"
+    figures = rf"primal residual {number}, dual residual {number} \(when it last fell: {number}"
+    assert re.search(figures, message), message
+    assert "larger max_iter, or fewer and larger chunks" in message
+    assert "precision" not in message
+
+
+def _counted(method, calls):
+    """``method`` recording the ``n_samples`` of the object it is called on in ``calls``."""
+
+    def counting(self, *args):
+        calls.append(self.n_samples)
+        return method(self, *args)
+
+    return counting
+
+
+@pytest.mark.parametrize("n_features", [4, 150])
+def test_dask_admm_squared_loss_decomposes_each_chunk_once(monkeypatch, n_features):
+    # The local x-update of the squared loss has a constant Hessian: each
+    # chunk's matrix (its Hessian, or on wide chunks of 100 rows x 150
+    # features its row Gram matrix) is formed and decomposed once, on its
+    # worker, and reused by every iteration and every rho (the synchronous
+    # scheduler runs the chunk tasks in this process, where they are counted).
+    from sklearn_gd._data import Design
+    from sklearn_gd._objective import Objective
+
+    formed = {"hessian": [], "row_gram": []}
+    for owner, name in [(Objective, "hessian"), (Design, "row_gram")]:
+        monkeypatch.setattr(owner, name, _counted(getattr(owner, name), formed[name]))
+    X, y = _data("regression")
+    X = np.column_stack([X, np.random.default_rng(1).normal(size=(400, n_features - 4))])
+    sw = np.random.default_rng(2).uniform(0.2, 2.0, 400)
+    Xd, yd = da.from_array(X, chunks=(100, n_features)), da.from_array(y, chunks=100)
+    params = dict(alpha=0.05, l1_ratio=0.5, tol=1e-9, max_iter=5000)
+    with dask.config.set(scheduler="synchronous"), warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegression(solver="admm", **params)
+        model.fit(Xd, yd, sample_weight=da.from_array(sw, chunks=100))
+    assert model.n_iter_ >= 10
+    kind = "hessian" if n_features < 100 else "row_gram"
+    assert formed == {"hessian": [], "row_gram": [], kind: [100] * 4}
+    reference = GDLinearRegression(solver="ista", **params).fit(X, y, sample_weight=sw)
+    _assert_same_model(reference, model)
 
 
 def test_dask_fit_runs_on_the_active_client(client):
@@ -495,3 +574,31 @@ def test_dask_ml_grid_search(client):
     search.fit(X, y)
     assert search.best_params_ == {"alpha": 1e-3}
     assert search.best_score_ > 0.8
+
+
+@pytest.mark.parametrize("kind", ["regression", "multiclass"])
+def test_dask_full_batch_adaptive_rate_is_the_numpy_one(client, kind):
+    # The auto rate of the adaptive rules reads the curvature diagonal: on a
+    # dask array taken as one batch it is summed over the chunks.
+    X, y = _data(kind)
+    cls = GDLinearRegression if kind == "regression" else GDSoftmaxClassifier
+    y = y * 50 if kind == "regression" else y  # far from the start: the estimate counts
+    rates = []
+    for data in (X, da.from_array(X, chunks=(100, 4))):
+        est = cls(solver="adam", batch_size=400, max_iter=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(data, y)
+        rates.append(est.history_["learning_rate"][0])
+    assert rates[0] > 0.01 or kind != "regression"
+    np.testing.assert_allclose(rates[1], rates[0], rtol=1e-12)
+
+
+def test_dask_mini_batch_plateau_far_from_the_optimum_warns_as_numpy_does(client):
+    # The plateau check at the end of a fit bounds the distance to the minimum
+    # with per-coordinate curvature bounds, summed over the chunks on dask.
+    X, y = _data("regression")
+    X = X * np.array([1.0, 1.0, 1e-4, 1.0])
+    for data in (X, da.from_array(X, chunks=(100, 4))):
+        with pytest.warns(ConvergenceWarning, match="above its minimum"):
+            GDLinearRegression(solver="sgd", random_state=0).fit(data, y)

@@ -93,15 +93,7 @@ def test_first_order_solvers_fit_raw_diabetes_targets_at_default_settings(diabet
     assert est.score(X, y) >= best - 0.02
 
 
-#: Known open defect, reported rather than hidden: rmsprop's fixed auto rate
-#: (0.005, scaled by the distance estimate) reaches R^2 0.43 after 50 calls, not 0.50.
-_RMSPROP_SLOW = pytest.mark.xfail(strict=True, reason="rmsprop's auto rate is too small here")
-
-
-@pytest.mark.parametrize(
-    "solver",
-    [pytest.param(s, marks=_RMSPROP_SLOW) if s == "rmsprop" else s for s in PARTIAL],
-)
+@pytest.mark.parametrize("solver", PARTIAL)
 def test_partial_fit_on_raw_diabetes_targets_gets_near_the_optimum(diabetes, solver):
     X, y = diabetes
     best = GDLinearRegression(solver="lbfgs").fit(X, y).score(X, y)

@@ -16,7 +16,13 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import estimator_data, few_examples, fitted_objective, regression_data
+from conftest import (
+    estimator_data,
+    few_examples,
+    fitted_objective,
+    fitted_params,
+    regression_data,
+)
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, make_classification
@@ -100,7 +106,10 @@ def test_warm_regularisation_path_ends_as_near_the_optimum_as_cold_fits(cancer):
 
 def test_warm_start_restarts_the_schedule_and_partial_fit_resumes_it(cancer):
     X, y = cancer
-    params = dict(solver="adam", schedule="exponential", batch_size=len(X), tol=0.0)
+    # A fixed eta0: "auto" is estimated where each fit starts (nearer after a warm start).
+    params = dict(
+        solver="adam", schedule="exponential", batch_size=len(X), tol=0.0, learning_rate=0.01
+    )
     warm = GDLogisticRegression(max_iter=3, warm_start=True, **params)
     _fit(warm, X, y)
     _fit(warm, X, y)
@@ -190,15 +199,7 @@ def test_partial_fit_reads_its_block_once(solver, monkeypatch):
 
 
 # ------------------------------------------------------------- plateau rule
-#: Known open defect, reported rather than hidden: AdaGrad's own 1/sqrt(t) decay
-#: leaves it 5.4e-4 of the gap above the optimum here (the bound is 5e-4).
-_ADAGRAD_SLOW = pytest.mark.xfail(strict=True, reason="AdaGrad's rate decays by itself")
-
-
-@pytest.mark.parametrize(
-    "solver",
-    [pytest.param(s, marks=_ADAGRAD_SLOW) if s == "adagrad" else s for s in STOCHASTIC],
-)
+@pytest.mark.parametrize("solver", STOCHASTIC)
 def test_one_batch_run_is_not_stopped_by_slow_progress(solver):
     # 150 rows: one batch per epoch, a deterministic run. Slow but steady
     # progress is not a plateau; cutting the rate on it stopped these runs
@@ -448,3 +449,81 @@ def test_gd_auto_learning_rate_does_not_diverge(cls):
         lr = est.history_["learning_rate"][0]
         with pytest.raises(DivergenceError):
             cls(solver="gd", max_iter=300, learning_rate=3 * lr).fit(X, y)
+
+
+ADAPTIVE = [s for s, c in SOLVERS.items() if getattr(c, "auto_learning_rate", None) is not None]
+
+
+@pytest.mark.parametrize("solver", ADAPTIVE)
+def test_adaptive_auto_rate_scales_with_the_farthest_coordinate(solver):
+    # Centred orthonormal columns: the curvature is diagonal, so each
+    # coordinate's Newton step is its exact distance to the minimiser, 40 for
+    # each of the four, and that sets the rate. The Euclidean distance (the
+    # lower bound ||g0|| / L used to be taken) is 80: twice what any
+    # coordinate has to travel.
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((120, 4))
+    Q = np.linalg.qr(A - A.mean(axis=0))[0]
+    X = Q / Q.std(axis=0)
+    y = X @ [40.0, -40.0, 40.0, 40.0] + 3.0
+    est = GDLinearRegression(solver=solver, alpha=0.0, max_iter=1, random_state=0)
+    _quietly(est.fit, X, y)
+    exact = np.linalg.lstsq(np.c_[X, np.ones(120)], y, rcond=None)[0][:4]
+    base = SOLVERS[solver].auto_learning_rate
+    np.testing.assert_allclose(est.history_["learning_rate"][0], base * np.abs(exact).max())
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__[2:])
+@pytest.mark.parametrize("solver", ADAPTIVE)
+def test_adaptive_auto_rate_does_not_overshoot_badly_scaled_features(cls, solver):
+    # The column scaled by 1e-2 is far from its optimum in its own units, the
+    # one scaled by 1e3 near: a rate sized for the first moves the second (and
+    # the predictions) a thousandfold too far. The scale-up is capped where a
+    # step of that size on every coordinate could raise the objective by more
+    # than its value at the start.
+    X, y = estimator_data(cls, n=300, d=4)
+    X = X * np.array([1e3, 1.0, 1e-2, 30.0])
+    est = cls(solver=solver, random_state=0)
+    _quietly(est.fit, X, y)  # no DivergenceError
+    zero = fitted_objective(est, X, y, None, np.zeros_like(est.coef_), est.intercept_)
+    assert fitted_objective(est, X, y) <= zero
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_plateau_stop_far_from_the_optimum_warns(solver):
+    # One feature a ten-thousandth the scale of the others: its coefficient
+    # has to travel ten thousand times as far, and the plateau rule sees the
+    # crawl as a plateau about 30 times the optimal objective above it.
+    X, y = estimator_data(GDLinearRegression, n=300, d=4)
+    X = X * np.array([1.0, 1.0, 1e-4, 1.0])
+    with pytest.warns(ConvergenceWarning, match="above its minimum") as caught:
+        GDLinearRegression(solver=solver, random_state=0).fit(X, y)
+    # the advice fits the cause: more slow progress, not less
+    assert "lower tol" in str(caught[0].message) and "raise tol" not in str(caught[0].message)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__[2:])
+def test_certified_gap_is_a_lower_bound_on_the_distance_to_the_minimum(cls, l1_ratio):
+    from conftest import encode_targets
+
+    from sklearn_gd._loss import MultinomialLoss, SquaredLoss
+    from sklearn_gd.solvers._first_order import certified_gap
+
+    X, y = estimator_data(cls, n=60, d=4)
+    X = X * np.array([1.0, 10.0, 0.1, 1.0])
+    exact = cls(solver="ista", alpha=0.01, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000)
+    _quietly(exact.fit, X, y)
+    kind, Y = encode_targets(exact, y)
+    loss = {"squared": SquaredLoss, "logistic": LogisticLoss, "multinomial": MultinomialLoss}
+    objective = Objective(
+        Design(X, True), loss[kind](), Y, np.ones(len(y)), ElasticNetPenalty(0.01, l1_ratio)
+    )
+    theta_star = np.vstack(fitted_params(exact)).ravel()
+    best = objective.value(theta_star)
+    rng = np.random.default_rng(0)
+    for scale in [1e-3, 1e-1, 1.0]:
+        theta = theta_star + scale * rng.standard_normal(theta_star.shape)
+        bound, value = certified_gap(objective, theta)
+        assert value == objective.value(theta)
+        assert 0 < bound <= value - best

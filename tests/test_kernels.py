@@ -1,4 +1,4 @@
-"""The per-sample epoch kernel (batch_size=1) against the NumPy update sequence.
+"""The compiled mini-batch epoch kernel (batches of one row and more) against NumPy updates.
 
 The reference is the package's own sequence for a batch of one: the
 objective's one-row view (``Objective.batch``), the solver's ``update`` rule
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_gd import SGD, Adam, Momentum
+from sklearn_gd import SGD, AdaGrad, Adam, Momentum, RMSProp
 from sklearn_gd import _kernels as kernels
 from sklearn_gd._data import Design
 from sklearn_gd._loss import LogisticLoss, MultinomialLoss, SquaredLoss
@@ -32,6 +32,8 @@ METHODS = {
     "momentum": (kernels.MOMENTUM, lambda: Momentum(momentum=0.8)),
     "nesterov": (kernels.MOMENTUM, lambda: Momentum(momentum=0.8, nesterov=True)),
     "adam": (kernels.ADAM, lambda: Adam()),
+    "adagrad": (kernels.ADAGRAD, lambda: AdaGrad()),
+    "rmsprop": (kernels.ADAGRAD, lambda: RMSProp(rho=0.8)),
 }
 
 
@@ -102,14 +104,15 @@ def test_epoch_repeats_the_numpy_update_sequence(
         kernel_state[0][:] = W
         kernel_state[1][:] = b
     factor = n * sw / sw.sum()
+    rule = solver.kernel_rule()
     t, kernel_values = 0, []
     Xin = sp.csr_matrix(X) if sparse else X
     for _ in range(2):
         value, t, failed = kernels.run_epoch(
             Xin, Y, factor, order, W, b,
             fit_intercept=fit_intercept, loss=code, method=method_code, lr=lr,
-            l1=pen.l1, l2=pen.l2, beta_1=getattr(solver, "momentum", 0.9),
-            nesterov=getattr(solver, "nesterov", False),
+            l1=pen.l1, l2=pen.l2, beta_1=rule.get("beta_1", 0.9),
+            beta_2=rule.get("beta_2", 0.999), nesterov=rule.get("nesterov", False),
             state=None if method_code == kernels.SGD else kernel_state, t=t,
             batch=batch, compiled=compiled,
         )  # fmt: skip
@@ -122,12 +125,16 @@ def test_epoch_repeats_the_numpy_update_sequence(
     else:
         assert np.all(b == 0)
     np.testing.assert_allclose(kernel_values, values, rtol=1e-10)
-    if method_code == kernels.ADAM:
+    if method_code in (kernels.ADAM, kernels.ADAGRAD):
         assert t == 2 * -(-n // batch)
-    # the rule's state after the epoch: previous iterate and gradient, or the moments
+    # the rule's state after the epoch: previous iterate and gradient, the
+    # moments, or AdaGrad's (RMSProp's) s in the last two
     if method_code != kernels.SGD:
-        flats = state if method_code == kernels.MOMENTUM else state[1:]
-        for flat, (Ws, bs) in zip(flats, [kernel_state[:2], kernel_state[2:]], strict=True):
+        pairs = [kernel_state[:2], kernel_state[2:]]
+        flats = {kernels.MOMENTUM: state, kernels.ADAM: state[1:], kernels.ADAGRAD: [state]}
+        if method_code == kernels.ADAGRAD:
+            pairs = pairs[1:]
+        for flat, (Ws, bs) in zip(flats[method_code], pairs, strict=True):
             R = objective.coef_matrix(flat)
             np.testing.assert_allclose(Ws, R[:d], rtol=1e-10, atol=1e-12)
             if fit_intercept:

@@ -321,6 +321,33 @@ def test_admm_matches_ista_on_l1_classifiers(model):
     assert np.sum(admm.coef_ == 0) >= 1
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_admm_on_wide_data_solves_on_the_rows_and_matches_ista(l1_ratio, monkeypatch):
+    """30 samples, 200 features: the exact x-update never forms the 201 x 201 Hessian
+    (nor any feature Gram matrix), yet lands on ista's optimum with its zeros."""
+    from sklearn_gd._data import Design
+    from sklearn_gd._objective import Objective
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((30, 200)) * rng.uniform(0.5, 3.0, 200)
+    y = X[:, :5] @ rng.standard_normal(5) + 0.1 * rng.standard_normal(30) + 3.0
+    sw = rng.uniform(0.2, 2.0, 30)
+    kw = dict(alpha=0.1, l1_ratio=l1_ratio, **TIGHT)
+    ista = fit_strictly(GDLinearRegression(solver="ista", **kw), X, y, sw)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a feature-side Gram or Hessian was formed")
+
+    for owner, name in [(Objective, "hessian"), (Design, "weighted_grams")]:
+        monkeypatch.setattr(owner, name, refuse)
+    admm = fit_strictly(GDLinearRegression(solver="admm", **kw), X, y, sw)
+    assert_rel_close(
+        np.r_[admm.coef_, admm.intercept_], np.r_[ista.coef_, ista.intercept_], 1e-6, "admm"
+    )
+    np.testing.assert_array_equal(admm.coef_ == 0, ista.coef_ == 0)
+    assert np.sum(admm.coef_ == 0) >= 100
+
+
 # ------------------------------------------------------------ float32 / sparse
 def _datasets():
     X, y_reg, _ = regression_data(3, 60, 5)

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from conftest import classification_data, estimator_data, fitted_objective, regression_data
 from sklearn.exceptions import ConvergenceWarning
 
@@ -287,6 +288,56 @@ def test_ista_fista_fewer_iterations_than_plain_ista():
     assert fista.n_iter_ * 4 < plain.n_iter_, (fista.n_iter_, plain.n_iter_)
     np.testing.assert_allclose(fista.coef_, plain.coef_, rtol=1e-5, atol=1e-7)
     assert np.sum(fista.coef_ == 0) >= 1  # a lasso solution with exact zeros
+
+
+# ----------------------------------------------------------------------- admm
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize("storage", ["float64", "float32", "csr"])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_admm_row_side_solves_the_ridge_system_of_the_hessian(
+    fit_intercept, l2, storage, n_outputs
+):
+    """Wide data: (H + rho I)^-1 (rho v - g0) by the matrix inversion lemma on the rows,
+    intercept unpenalised, sample weights in H, for several rho from one decomposition."""
+    from sklearn_gd.solvers._ridge import RowSide, ridge_factor
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((12, 40)) * rng.uniform(0.1, 5.0, 40)
+    if storage == "float32":
+        X = X.astype(np.float32)
+    elif storage == "csr":
+        X[rng.random(X.shape) < 0.7] = 0.0
+        X = sp.csr_matrix(X)
+    Y = rng.standard_normal((12, n_outputs)) + 4.0
+    weights = rng.uniform(0.1, 3.0, 12)
+    objective = Objective(
+        Design(X, fit_intercept), SquaredLoss(), Y, weights, ElasticNetPenalty(l2, 0.0)
+    )
+    factor = ridge_factor(objective, max_size=100)
+    assert isinstance(factor, RowSide)
+    H = objective.hessian(np.zeros(objective.n_coef))
+    g0 = objective.smooth_value_and_gradient(np.zeros(objective.n_coef))[1]
+    for rho in [1e-3, 1.0, 50.0, 1.0]:
+        v = rng.standard_normal(objective.n_coef)
+        expected = np.linalg.solve(H + rho * np.eye(objective.n_coef), rho * v - g0)
+        error = np.linalg.norm(factor.solve(objective, v, rho) - expected)
+        assert error <= 1e-9 * np.linalg.norm(expected), rho
+
+
+def test_admm_factor_side_follows_the_shape():
+    """The smaller matrix is decomposed; none beyond the size limit."""
+    from sklearn_gd.solvers._ridge import CoefficientSide, RowSide, ridge_factor
+
+    tall = squared_objective(0.1)  # 20 samples, 4 coefficients
+    penalty = ElasticNetPenalty(0.1, 0.0)
+    wide = Objective(
+        Design(np.ones((3, 10)), True), SquaredLoss(), np.ones((3, 1)), [1.0] * 3, penalty
+    )
+    assert isinstance(ridge_factor(tall, max_size=100), CoefficientSide)
+    assert isinstance(ridge_factor(wide, max_size=100), RowSide)
+    assert ridge_factor(tall, max_size=3) is None
+    assert ridge_factor(wide, max_size=2) is None
 
 
 # ---------------------------------------------------- bfgs and trust region

@@ -48,6 +48,8 @@ class SolverResult:
         What the solver needs to resume where it stopped (optimiser buffers,
         step count, learning-rate scale): the next ``partial_fit`` call hands it
         to ``partial_minimize``. None for the solvers that keep nothing.
+    remedy : str
+        What the user may do about a run that did not converge, for the warning.
     """
 
     coef: np.ndarray
@@ -58,6 +60,9 @@ class SolverResult:
     history: dict = field(default_factory=dict)
     message: str = ""
     state: object = None
+    remedy: str = (
+        "Increase max_iter, scale the data (e.g. StandardScaler), raise tol, or try another solver."
+    )
 
 
 class Solver(BaseEstimator):

@@ -17,7 +17,7 @@ rules do.
 
 Where numba is installed, the rules the compiled epoch has (sgd, momentum,
 adam) on float64 data of some size run their mini-batch epochs there instead
-(:mod:`._per_sample`: each batch's rows are read in place, once, with no
+(:mod:`._compiled_epochs`: each batch's rows are read in place, once, with no
 copy at all); these buffers serve the other rules, float32 data and
 installs without numba.
 """

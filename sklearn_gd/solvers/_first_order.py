@@ -43,7 +43,7 @@ import numpy as np
 from ..schedules import make_schedule
 from ._base import IterationLog, Solver, SolverResult, detects_overflow
 from ._batch_buffers import BatchBuffers
-from ._per_sample import PerSampleEpochs
+from ._compiled_epochs import CompiledEpochs
 from ._precision import ITERATION_CAP
 
 #: Default epochs without an improvement larger than ``tol`` that make a plateau
@@ -51,6 +51,10 @@ from ._precision import ITERATION_CAP
 N_ITER_NO_CHANGE = 5
 #: Default mini-batch size of the stochastic solvers: ``min(AUTO_BATCH, n_samples)``.
 AUTO_BATCH = 200
+#: A plateau stop whose :func:`certified_gap` exceeds this many ``tol``, and
+#: this share of the objective (mini-batch noise leaves about that much), stopped short.
+SHORT_OF_OPTIMUM = 10
+SHORT_SHARE = 1e-3
 
 
 @dataclass
@@ -133,7 +137,12 @@ class FirstOrderSolver(Solver):
         (``"adaptive"``: divide by 5 when the objective stalls);
     ``auto_learning_rate``
         ``None`` to take ``1 / L`` from the objective's Lipschitz estimate, or
-        a fixed number (Adam's step is scale-free, so it uses one).
+        a fixed number ``a`` (Adam's step is scale-free, so it uses one): the
+        auto rate is then ``a * max(auto_min_distance, min(D, S / a))``,
+        ``D`` and ``S`` the estimates of :func:`coordinate_distance`;
+    ``auto_min_distance``
+        the least distance that rate assumes (1: a problem whose minimiser is
+        near keeps ``a``).
     """
 
     supports_l1 = True
@@ -143,6 +152,7 @@ class FirstOrderSolver(Solver):
     full_batch_default = True
     default_schedule = "constant"
     auto_learning_rate = None
+    auto_min_distance = 1.0
     uses_batch_size = True
 
     def init_state(self, theta):
@@ -158,11 +168,12 @@ class FirstOrderSolver(Solver):
         raise NotImplementedError
 
     def kernel_rule(self):
-        """This rule for the compiled per-sample epoch, or None (the NumPy loop runs).
+        """This rule for the compiled mini-batch epoch, or None (the NumPy loop runs).
 
-        A dict with ``method`` (``"sgd"``, ``"momentum"`` or ``"adam"``) and the
+        A dict with ``method`` (``"sgd"``, ``"momentum"``, ``"adam"`` or ``"adagrad"``,
+        which RMSProp shares) and the
         hyperparameters the kernel takes (``beta_1``, ``beta_2``, ``epsilon``,
-        ``nesterov``); see :mod:`sklearn_gd.solvers._per_sample`. A rule whose
+        ``nesterov``); see :mod:`sklearn_gd.solvers._compiled_epochs`. A rule whose
         :meth:`update` is not one of those sequences keeps the default, None.
         """
         return None
@@ -196,28 +207,27 @@ class FirstOrderSolver(Solver):
         ``"auto"`` is ``factor / L`` with ``L`` the Lipschitz estimate of the
         (mini-batch) gradient, or, for a rule with a fixed
         ``auto_learning_rate`` ``a`` (Adam's step is measured in units of the
-        coefficients), ``a * max(1, ||g0|| / L)`` with ``g0`` the gradient at
-        the start: ``||g0|| / L`` is a lower bound on the distance from the
-        start to the minimiser (``||g0|| = ||grad F(theta0) - grad F(theta*)|| <=
-        L ||theta0 - theta*||``), so coefficients far from the start in units of
-        ``a`` (raw regression targets of scale 100) get a rate that can reach
-        them; a problem whose minimiser is near keeps ``a``.
+        coefficients), ``a * max(m, min(D, S / a))`` with ``D`` and ``S`` the
+        estimates of :func:`coordinate_distance` at the start and ``m`` the
+        rule's ``auto_min_distance``: coefficients far from the start in units
+        of ``a`` (raw regression targets of scale 100) get a rate that can
+        reach them, unless a step that large would overshoot the coordinates
+        of features of large scale. With no distance at all (a stationary
+        start) it is ``a``.
         """
         if learning_rate != "auto":
             return float(learning_rate)
         full_batch = batch_size >= objective.n_samples
         parts = [objective] if full_batch else objective.sample_batches(3, batch_size, rng)
+        if self.auto_learning_rate is not None:
+            a = float(self.auto_learning_rate)
+            distance, safe = coordinate_distance(parts, theta)
+            distance = max(self.auto_min_distance, min(distance, safe / a))
+            return a * (distance if distance > 0 else 1.0)
         # The steepest of a few random batches bounds what one step meets.
         lipschitz = max(part.lipschitz() for part in parts)
         if not 0 < lipschitz < np.inf:
             lipschitz = None
-        if self.auto_learning_rate is not None:
-            rate = float(self.auto_learning_rate)
-            if lipschitz is None:
-                return rate
-            grad = np.mean([part.smooth_value_and_gradient(theta)[1] for part in parts], axis=0)
-            distance = float(np.linalg.norm(grad)) / lipschitz
-            return rate * max(1.0, distance) if np.isfinite(distance) else rate
         factor = self._auto_step_factor(full_batch)
         return factor / lipschitz if lipschitz is not None else factor
 
@@ -265,6 +275,81 @@ class FirstOrderSolver(Solver):
                 "a learning rate must be a finite number >= 0."
             )
         return lr
+
+
+def coordinate_distance(parts, theta):
+    r"""How far the coefficients may have to travel, per coordinate, and how far they may step.
+
+    With the (mini-batch) objectives ``parts`` at ``theta``, their values,
+    gradients and curvature diagonals averaged (:math:`f`, :math:`g`,
+    :math:`H_{jj}`), returns ``(D, S)``:
+
+    .. math::
+
+        D = \max_j \frac{|g_j|}{H_{jj}}, \qquad
+        S = \sqrt{\frac{2 f}{\sum_j H_{jj}}} .
+
+    :math:`|g_j| / H_{jj}` is the distance along coordinate :math:`j` to the
+    minimum of the quadratic model of :math:`f` in that coordinate alone. It
+    is an estimate, not a bound (correlated features can move the minimiser
+    further or less far), but it measures the distance the way the adaptive
+    rules step: every coordinate by about the learning rate per update, so a
+    rate ``a * D`` crosses it in about ``1 / a`` updates. :math:`S` is the step
+    that, taken on every coordinate at once, raises the quadratic model by
+    :math:`f` through the curvature alone: a coordinate near its optimum
+    (a feature of large scale) overshoots by the step, so a rate above
+    :math:`S` can leave the run further from the optimum than zero loss is.
+    Coordinates without curvature (a constant column without L2) are left
+    out; ``(0, inf)`` if none has any.
+    """
+    values, grads = zip(*(part.smooth_value_and_gradient(theta) for part in parts), strict=True)
+    diagonal = np.mean([part.curvature_diagonal(theta) for part in parts], axis=0)
+    G = np.abs(parts[0].coef_matrix(np.mean(grads, axis=0)))
+    curved = diagonal > 0
+    if not np.any(curved):
+        return 0.0, np.inf
+    distance = float(np.max(G[curved] / diagonal[curved, None]))
+    trace = float(np.sum(diagonal)) * G.shape[1]
+    safe = float(np.sqrt(2.0 * max(np.mean(values), 0.0) / trace))
+    return (distance if np.isfinite(distance) else 0.0), (safe if np.isfinite(safe) else np.inf)
+
+
+def certified_gap(objective, theta):
+    r"""A lower bound on :math:`F(\theta) - \min F`: what one coordinate's proximal step gains.
+
+    With :math:`L_j` an upper bound of the curvature along coordinate
+    :math:`j` (:meth:`~sklearn_gd._objective.Objective.coordinate_lipschitz`)
+    and :math:`\delta_j = \theta_j - \mathrm{prox}(\theta - g / L)_j` the
+    proximal gradient step of that coordinate alone, the descent lemma gives
+
+    .. math::
+
+        F(\theta) - \min F \;\ge\; \max_j \tfrac{L_j}{2} \delta_j^2 ,
+
+    :math:`g_j^2 / (2 L_j)` without an L1 part. It is scale-free: a
+    coefficient of a feature of small scale that is far from its optimum
+    shows, however flat the objective is along the others. The non-smooth
+    part must act on each coordinate alone (L1, a box); with another
+    constraint the bound is not taken (0).
+
+    Returns
+    -------
+    gap : float
+        The bound.
+    value : float
+        :math:`F(\theta)`, from the same pass over the data.
+    """
+    value, grad = objective.smooth_value_and_gradient(theta)
+    value += objective.nonsmooth_value(theta)
+    constraint = getattr(objective.penalty, "constraint", None)
+    if constraint is not None and not constraint.separable:
+        return 0.0, value
+    lipschitz = np.broadcast_to(objective.coordinate_lipschitz()[:, None], objective.shape)
+    lipschitz = lipschitz.ravel()
+    curved = lipschitz > 0
+    step = np.where(curved, 1.0 / np.where(curved, lipschitz, 1.0), 0.0)
+    moved = theta - objective.prox(theta - step * grad, step)
+    return float(np.max(0.5 * lipschitz[curved] * moved[curved] ** 2, initial=0.0)), value
 
 
 class _Run:
@@ -326,7 +411,8 @@ class _Run:
             unit="iteration" if self.full_batch else "epoch",
         )
         self.optimality = np.inf
-        self.per_sample = PerSampleEpochs.for_run(solver, objective, self.batch)
+        self.remedy = None  # what the warning of a run that stopped short advises
+        self.compiled = CompiledEpochs.for_run(solver, objective, self.batch)
         self.buffers = BatchBuffers.for_run(objective, self.batch)
 
     def _rate(self):
@@ -344,8 +430,8 @@ class _Run:
         objective, solver, state = self.objective, self.solver, self.state
         epoch_value = 0.0
         batches = (self.buffers or objective).batches(self.batch, self.rng)
-        if self.per_sample is not None:  # batch_size=1: one compiled pass instead
-            epoch_value, batches = self.per_sample.epoch(self), ()
+        if self.compiled is not None:  # one compiled call for the whole epoch
+            epoch_value, batches = self.compiled.epoch(self), ()
         for part, share in batches:
             value, grad = part.smooth_value_and_gradient(self.theta)
             value += part.nonsmooth_value(self.theta)
@@ -443,7 +529,7 @@ class _Run:
         """Epochs until a stopping rule holds or ``max_iter``; the result of ``fit``."""
         self.best_theta, self.best_value = self.theta, np.inf
         converged, message = False, ITERATION_CAP
-        tol = self.tol
+        tol, on_plateau = self.tol, False
         for _ in range(self.max_iter):
             if self.epoch():
                 self._record()
@@ -455,7 +541,7 @@ class _Run:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
             if self.plateau():
-                converged = True
+                converged, on_plateau = True, True
                 message = (
                     f"the objective improved by less than tol={tol:g} for {self.patience} epochs"
                 )
@@ -467,7 +553,34 @@ class _Run:
                 converged, message = self._full_batch_end(converged, message)
             elif not self.full_batch:
                 converged, message = self._mini_batch_end(converged, message)
+            if on_plateau and converged:
+                converged, message = self._plateau_end(message)
         return self._result(converged, message)
+
+    def _plateau_end(self, message):
+        """A plateau stop that is provably far from the minimiser is reported as not converged.
+
+        The plateau rule stops when the objective stops improving by ``tol``
+        per epoch, which slow progress does too: with features of very
+        different scales one learning rate is too small for some coefficients.
+        :func:`certified_gap` bounds the distance to the minimum from below;
+        above :data:`SHORT_OF_OPTIMUM` times ``tol`` and :data:`SHORT_SHARE`
+        of the objective (below, mini-batch noise may be all that is left), the
+        run stopped short.
+        """
+        gap, value = certified_gap(self.objective, self.theta)
+        if not gap > max(SHORT_OF_OPTIMUM * self.tol, SHORT_SHARE * abs(value)):
+            return True, message
+        self.remedy = (
+            "Scale the data (e.g. StandardScaler), lower tol so that slow progress "
+            "still counts, or try a full-batch solver such as lbfgs."
+        )
+        return False, (
+            f"{message}, but the objective is still at least {gap:.3g} above its "
+            "minimum (a proximal step on one coefficient alone lowers it that much): "
+            "progress had slowed, not finished, as features of very different scales "
+            "make it"
+        )
 
     def _full_batch_end(self, converged, message):
         """A full-batch run that ended above its best iterate returns that iterate.
@@ -542,4 +655,5 @@ class _Run:
             history=history,
             message=message,
             state=self.state,
+            **({"remedy": self.remedy} if self.remedy else {}),
         )

@@ -32,10 +32,13 @@ match, so it needs no tuning.
 The x-update is where the structure of the loss pays:
 
 * squared loss: :math:`f` is quadratic with a constant Hessian :math:`H`, so
-  :math:`x_{k+1} = (H + \rho I)^{-1}(\rho (z_k - u_k) - \nabla f(0))`. ``H`` is
-  formed once (from the Gram matrix) and diagonalised once,
-  :math:`H = Q \Lambda Q^\top`, so every solve, for every :math:`\rho` the
-  balancing picks, is two products with :math:`Q`;
+  :math:`x_{k+1} = (H + \rho I)^{-1}(\rho (z_k - u_k) - \nabla f(0))`. One
+  matrix is decomposed once and every solve, for every :math:`\rho` the
+  balancing picks, is a few products (:mod:`sklearn_gd.solvers._ridge`):
+  ``H`` itself, diagonalised as :math:`H = Q \Lambda Q^\top`, or, with fewer
+  samples than coefficients, the ``n x n`` Gram matrix of the rows, the
+  solve then going through the matrix inversion lemma (the ``d x d`` matrix
+  is never formed);
 * logistic and softmax losses: a few damped Newton steps on the x-subproblem,
   warm-started at the previous :math:`x`, to a tolerance that tightens with the
   outer iterations (an inexact ADMM).
@@ -59,12 +62,14 @@ On a dask array (an objective that offers ``map_blocks``) the method is
 with primal residual :math:`r = (\sum_c \lVert x_c - z\rVert^2)^{1/2}` and
 dual residual :math:`s = \rho \sqrt N \lVert z - z_{\rm old}\rVert`,
 balanced as above. Each chunk's local problem is solved by the damped Newton
-steps of the logistic x-update (one exact step for the squared loss), warm
-started at its previous :math:`x_c`; one pass over the chunks per iteration
-does the local solves *and* sums the gradient at the current :math:`z`, so the
-stop below is measured on the true objective at the point returned, at no
-extra pass. The elastic-net z-update is closed-form: with :math:`\ell_2` the
-L2 strength, :math:`z = \mathrm{prox}_{g/(N\rho + \ell_2)}\big(N\rho\,
+steps of the logistic x-update, warm started at its previous :math:`x_c`, or,
+for the squared loss, exactly from the chunk's own decomposition (as above),
+computed once on the chunk's worker and kept there for every iteration; one
+pass over the chunks per iteration does the local solves *and* sums the
+gradient at the current :math:`z`, so the stop below is measured on the true
+objective at the point returned, at no extra pass. The elastic-net z-update
+is closed-form: with :math:`\ell_2` the L2 strength,
+:math:`z = \mathrm{prox}_{g/(N\rho + \ell_2)}\big(N\rho\,
 \bar a / (N\rho + \ell_2)\big)`, :math:`\bar a = \overline{x + u}`
 (intercept: :math:`\bar a` itself).
 
@@ -79,7 +84,11 @@ When the optimality finds no new low for :data:`STALL_ITERATIONS` iterations
 decrease), the run goes on with the objective's float64 form
 (:meth:`~sklearn_gd._objective.Objective.refined`), at most
 :data:`~sklearn_gd.solvers._precision.MAX_REFINEMENTS` times, and otherwise
-stops with ``converged=False`` and a message saying so.
+stops with ``converged=False`` and a message saying so. Consensus ADMM is
+not refined (its chunks stay where they are): its stall message says whether
+the chunks' solutions agree with :math:`z` as closely as the data's dtype
+resolves (the precision limit) or are still apart (slow consensus, see
+:func:`consensus_stall_message`).
 """
 
 from numbers import Integral, Real
@@ -97,6 +106,7 @@ from ._precision import (
     refine,
     value_dtype,
 )
+from ._ridge import ridge_factor
 
 #: Residual balancing: rescale rho by TAU when one residual exceeds MU times the other.
 MU, TAU = 10.0, 2.0
@@ -214,6 +224,17 @@ def proximal_newton(objective, x, v, rho, tol, max_steps):
     return x, False
 
 
+def chunk_factor(objective, item):
+    """The decomposition that solves a chunk's x-updates (squared loss), where the chunk lives.
+
+    :func:`~sklearn_gd.solvers._ridge.ridge_factor` of the chunk's data term:
+    computed once per run, kept on the chunk's worker and reused by
+    :func:`consensus_update` for every iteration and every ``rho``. ``item``
+    is unused (one per block, as :meth:`map_blocks` passes).
+    """
+    return ridge_factor(objective, MAX_DENSE_COEF)
+
+
 def consensus_update(objective, block, z, rho, tol, max_steps):
     """One chunk's share of an iteration of consensus ADMM, where the chunk lives.
 
@@ -221,8 +242,10 @@ def consensus_update(objective, block, z, rho, tol, max_steps):
     ----------
     objective : Objective
         The chunk's data term (the whole objective's scale, no penalty).
-    block : (ndarray, ndarray)
-        The chunk's previous local solution ``x_c`` and scaled dual ``u_c``.
+    block : (ndarray, ndarray, factor or None)
+        The chunk's previous local solution ``x_c``, its scaled dual ``u_c``
+        and, for the squared loss, its :func:`chunk_factor` (None: damped
+        Newton steps from ``x_c``).
     z : ndarray of shape (n_coef,)
         The consensus point.
     rho, tol, max_steps
@@ -231,15 +254,79 @@ def consensus_update(objective, block, z, rho, tol, max_steps):
     Returns
     -------
     x_c : ndarray of shape (n_coef,)
-        ``argmin f_c(x) + rho/2 |x - z + u_c|^2`` (inexact, from ``x_c``).
+        ``argmin f_c(x) + rho/2 |x - z + u_c|^2`` (exact with a factor, else
+        inexact from ``x_c``).
     value : float
         ``f_c(z)``.
     grad : ndarray of shape (n_coef,)
         ``grad f_c(z)``: summed over the chunks, the data gradient at ``z``.
     """
-    x, u = block
+    x, u, factor = block
     value, grad = objective.smooth_value_and_gradient(z)
+    if factor is not None:
+        return factor.solve(objective, z - u, rho), value, grad
     return proximal_newton(objective, x, z - u, rho, tol, max_steps)[0], value, grad
+
+
+def consensus_stall_message(objective, tol, z, rho, residuals, at_low):
+    r"""Why consensus ADMM stopped with its optimality stalled above ``tol``.
+
+    With :math:`r` and :math:`s` the primal and dual residuals of the last
+    iteration over :math:`N` chunks, their size relative to the consensus
+    point,
+
+    .. math:: \delta = \frac{\max(\lVert r \rVert, \lVert s \rVert / \rho)}
+        {\sqrt N \, \lVert z \rVert},
+
+    says how far the chunks' solutions are from :math:`z` and how far
+    :math:`z` last moved. At :math:`\delta \le \sqrt{\epsilon}` of the
+    data's dtype the iterates are as close as its values resolve a minimiser:
+    the precision limit of that arithmetic. Above it the chunks have not
+    agreed yet: consensus is slow, and the message quotes the residuals (and
+    those when the optimality last fell) with what may help.
+
+    Parameters
+    ----------
+    objective : DaskObjective
+        The objective (its dtype and number of chunks).
+    tol : float
+        The tolerance not met.
+    z : ndarray of shape (n_coef,)
+        The consensus point returned.
+    rho : float
+        The penalty of the last iteration.
+    residuals, at_low : (float, float)
+        The primal and dual residuals of the last iteration, and when the
+        optimality last found a new low.
+
+    Returns
+    -------
+    str
+    """
+    primal, dual = residuals
+    n_blocks = objective.n_blocks
+    dtype = value_dtype(objective)
+    resolution = float(np.sqrt(np.finfo(dtype).eps))
+    size = np.sqrt(n_blocks) * max(float(np.linalg.norm(z)), np.finfo(np.float64).tiny)
+    delta = max(primal, dual / rho) / size
+    figures = f"primal residual {primal:.3g}, dual residual {dual:.3g}"
+    since = f"the optimality found no new low in {STALL_ITERATIONS} iterations"
+    if delta <= resolution:
+        detail = (
+            f"{since}; the chunks' solutions and z agree to {delta:.2g} of |z| "
+            f"({figures}), within the {resolution:.2g} to which {dtype.name} values "
+            "resolve a minimiser"
+        )
+        return precision_message(objective, tol, detail)
+    before = ""
+    if np.all(np.isfinite(at_low)):
+        before = f" (when it last fell: {at_low[0]:.3g} and {at_low[1]:.3g})"
+    return (
+        f"consensus between the {n_blocks} chunks is slow: {since}, with the {figures}"
+        f"{before}, {delta:.2g} of |z|, above the {resolution:.2g} to which {dtype.name} "
+        "values resolve a minimiser; a larger max_iter, or fewer and larger chunks, may "
+        f"reach tol={tol:g}"
+    )
 
 
 class ADMM(Solver):
@@ -278,30 +365,21 @@ class ADMM(Solver):
         self.max_inner_iter = max_inner_iter
 
     # ------------------------------------------------------------- x-update
-    def _x_update(self, objective, theta):
+    def _x_update(self, objective):
         """``(x, v, rho, inner_tol) -> (argmin f(x) + rho/2 |x - v|^2, limited)``.
 
-        ``limited``: whether the solve stopped at the precision of the
-        arithmetic (see :func:`proximal_newton`).
+        Exact for the squared loss (:func:`~sklearn_gd.solvers._ridge.ridge_factor`:
+        one decomposition, of the smaller of the coefficient and row sides),
+        damped Newton steps otherwise. ``limited``: whether the solve stopped at
+        the precision of the arithmetic (see :func:`proximal_newton`).
         """
         quadratic = getattr(objective.loss, "is_quadratic", False)
-        if quadratic and objective.n_coef <= MAX_DENSE_COEF:
-            return self._quadratic_x_update(objective, theta)
+        factor = ridge_factor(objective, MAX_DENSE_COEF) if quadratic else None
+        if factor is not None:
+            return lambda x, v, rho, inner_tol: (factor.solve(objective, v, rho), False)
 
         def update(x, v, rho, inner_tol):
             return proximal_newton(objective, x, v, rho, inner_tol, self.max_inner_iter)
-
-        return update
-
-    def _quadratic_x_update(self, objective, theta):
-        """``(v, rho) -> argmin f(x) + rho/2 |x - v|^2`` for a quadratic ``f``, exactly."""
-        H = objective.hessian(theta)
-        eigenvalues, Q = scipy.linalg.eigh(H, check_finite=False)
-        eigenvalues = np.maximum(eigenvalues, 0.0)
-        _, grad0 = objective.smooth_value_and_gradient(np.zeros(objective.n_coef))
-
-        def update(x, v, rho, inner_tol):
-            return Q @ ((Q.T @ (rho * v - grad0)) / (eigenvalues + rho)), False
 
         return update
 
@@ -343,7 +421,7 @@ class ADMM(Solver):
         if getattr(objective, "map_blocks", None) is not None:
             return self._consensus(objective, z, max_iter, tol, verbose, callback, initial_state)
         t, rho, u = self._start(objective, z, initial_state, z.shape)
-        x_update = self._x_update(objective, z)
+        x_update = self._x_update(objective)
 
         def measure(z):
             value, grad = objective.smooth_value_and_gradient(z)
@@ -399,7 +477,7 @@ class ADMM(Solver):
                 break
             objective, refinements = refined, refinements + 1
             offset = objective.reference_value
-            x_update = self._x_update(objective, z)
+            x_update = self._x_update(objective)
             x, watch = z.copy(), _StallWatch(optimality)
         if log.n_iter == 0:
             log.record(offset + value, optimality, theta=z)
@@ -413,6 +491,13 @@ class ADMM(Solver):
             message=message,
             state={"solver": self.name, "rho": rho, "u": u},
         )
+
+    @staticmethod
+    def _chunk_factors(objective):
+        """Each chunk's :func:`chunk_factor`, kept on its worker (squared loss), else Nones."""
+        if getattr(objective.loss, "is_quadratic", False):
+            return objective.map_blocks(chunk_factor, [None] * objective.n_blocks, keep=True)
+        return [None] * objective.n_blocks
 
     def _consensus(self, objective, z, max_iter, tol, verbose, callback, initial_state):
         """Consensus ADMM over the blocks of ``objective.map_blocks`` (see the module notes).
@@ -432,13 +517,15 @@ class ADMM(Solver):
         log, value, optimality = None, np.inf, np.inf
         converged, message = False, ITERATION_CAP
         primal = dual = np.inf
+        at_low = (primal, dual)
         watch = _StallWatch()
+        factors = self._chunk_factors(objective)
         for _ in range(max_iter):
             # Each block's share of the gradient is about 1/N of the whole.
             inner_tol = max(0.1 * tol, 1e-3 * optimality if log else 0.0) / n_blocks
             parts = objective.map_blocks(
                 consensus_update,
-                list(zip(xs, us, strict=True)),
+                list(zip(xs, us, factors, strict=True)),
                 z,
                 rho,
                 inner_tol,
@@ -461,12 +548,12 @@ class ADMM(Solver):
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
                 break
-            if watch.stalled(optimality):
-                message = precision_message(
-                    objective,
-                    tol,
-                    f"the optimality found no new low in {STALL_ITERATIONS} iterations",
-                )
+            stalled = watch.stalled(optimality)
+            if watch.since == 0:
+                at_low = (primal, dual)  # the residuals when the optimality last fell
+            if stalled:
+                residuals = (primal, dual)
+                message = consensus_stall_message(objective, tol, z, rho, residuals, at_low)
                 break
             if len(log.history["objective"]) == max_iter:
                 break  # the last pass measured z; no iteration from it is returned

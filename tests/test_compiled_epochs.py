@@ -1,8 +1,8 @@
 """Mini-batch fits through the compiled epoch and through the NumPy loop.
 
 Where numba is active the first-order loop runs each mini-batch epoch (batches
-of one row or more) as one kernel call (``solvers/_per_sample.py``). These tests fit the same
-estimator with the kernel and with the NumPy loop (``_kernels.COMPILED``
+of one row or more) as one kernel call (``solvers/_compiled_epochs.py``). These
+tests fit the same estimator with the kernel and with the NumPy loop (``_kernels.COMPILED``
 patched off, as ``SKLEARN_GD_DISABLE_NUMBA=1`` leaves it) and require the same
 coefficients, optimiser state and history, over ``fit`` and ``partial_fit``.
 """
@@ -29,7 +29,7 @@ from sklearn_gd._data import Design
 from sklearn_gd._loss import SquaredLoss
 from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
-from sklearn_gd.solvers import _per_sample
+from sklearn_gd.solvers import _compiled_epochs
 
 #: Compiling the kernel for every loss, rule and layout takes minutes: CI runs
 #: these with ``-m slow``.
@@ -43,6 +43,8 @@ RULES = {
     "momentum": lambda: Momentum(momentum=0.7),
     "nesterov": lambda: Momentum(momentum=0.7, nesterov=True),
     "adam": lambda: Adam(),
+    "adagrad": lambda: "adagrad",
+    "rmsprop": lambda: "rmsprop",
 }
 ESTIMATORS = {
     "squared": GDLinearRegression,
@@ -78,7 +80,7 @@ def count_kernel_epochs(monkeypatch):
 
 def fit_both(monkeypatch, make, X, y, method="fit", **kwargs):
     """The fitted estimators ``(kernel, numpy_loop)`` of two identical fits."""
-    monkeypatch.setattr(_per_sample, "MIN_STORED", 0)  # mini-batches of small data too
+    monkeypatch.setattr(_compiled_epochs, "MIN_STORED", 0)  # mini-batches of small data too
     fitted = []
     for compiled in (True, False):
         monkeypatch.setattr(kernels, "COMPILED", compiled)
@@ -162,19 +164,20 @@ def objective_on(X):
 
 def test_kernel_is_used_only_where_it_repeats_the_loop(monkeypatch):
     X = np.ones((4, 2))
+    for_run = _compiled_epochs.CompiledEpochs.for_run
     # below MIN_STORED entries, batches of several rows keep the NumPy loop
-    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 2) is None
-    monkeypatch.setattr(_per_sample, "MIN_STORED", 0)
-    assert _per_sample.PerSampleEpochs.for_run(Adam(), objective_on(X), 1) is not None
-    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 1) is not None
+    assert for_run(SGD(), objective_on(X), 2) is None
+    monkeypatch.setattr(_compiled_epochs, "MIN_STORED", 0)
+    assert for_run(Adam(), objective_on(X), 1) is not None
+    assert for_run(SGD(), objective_on(X), 1) is not None
     # AdamW's decoupled decay is not in the kernel
-    assert _per_sample.PerSampleEpochs.for_run(AdamW(), objective_on(X), 1) is None
+    assert for_run(AdamW(), objective_on(X), 1) is None
     # float32 X: the NumPy loop's products round in float32
-    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X.astype(np.float32)), 1) is None
+    assert for_run(SGD(), objective_on(X.astype(np.float32)), 1) is None
     # mini-batches of two rows; a full batch (all four rows, or a single row) is not
-    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 2) is not None
-    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X), 4) is None
-    assert _per_sample.PerSampleEpochs.for_run(SGD(), objective_on(X[:1]), 1) is None
+    assert for_run(SGD(), objective_on(X), 2) is not None
+    assert for_run(SGD(), objective_on(X), 4) is None
+    assert for_run(SGD(), objective_on(X[:1]), 1) is None
 
 
 @pytest.mark.parametrize("batch_size", [1, 7])

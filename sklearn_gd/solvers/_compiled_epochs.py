@@ -21,8 +21,8 @@ when
 * the loss is the squared, logistic or softmax loss;
 * the update rule describes itself to the kernel: its
   :meth:`~sklearn_gd.solvers._first_order.FirstOrderSolver.kernel_rule` is
-  not None (sgd, momentum, adam; not adamw, whose decoupled decay the kernel
-  does not have);
+  not None (sgd, momentum, adam, adagrad, rmsprop; not adamw, whose
+  decoupled decay the kernel does not have);
 * numba is installed and not disabled (``SKLEARN_GD_DISABLE_NUMBA``): the
   kernel's Python twin is slower than the NumPy loop.
 
@@ -51,12 +51,17 @@ _LOSS_CODES = {
     LogisticLoss: _kernels.LOGISTIC,
     MultinomialLoss: _kernels.SOFTMAX,
 }
-_METHOD_CODES = {"sgd": _kernels.SGD, "momentum": _kernels.MOMENTUM, "adam": _kernels.ADAM}
+_METHOD_CODES = {
+    "sgd": _kernels.SGD,
+    "momentum": _kernels.MOMENTUM,
+    "adam": _kernels.ADAM,
+    "adagrad": _kernels.ADAGRAD,
+}
 #: Stored entries of ``X`` from which batches of several rows take the kernel.
 MIN_STORED = 1 << 16
 
 
-class PerSampleEpochs:
+class CompiledEpochs:
     """Mini-batch epochs (one-row batches included) in one compiled call each, for one run.
 
     Build it with :meth:`for_run`, which returns None when the kernel does not
@@ -84,7 +89,7 @@ class PerSampleEpochs:
 
     @classmethod
     def for_run(cls, solver, objective, batch_size):
-        """The per-sample epochs of a run, or None where the NumPy loop must run."""
+        """The compiled epochs of a run, or None where the NumPy loop must run."""
         if not 1 <= batch_size < objective.n_samples or not _kernels.COMPILED:
             return None
         if batch_size > 1 and objective.design.n_stored < MIN_STORED:
@@ -115,6 +120,11 @@ class PerSampleEpochs:
             previous, previous_grad = (np.array(a, dtype=np.float64) for a in rule_state)
             state = (*self._views(previous), *self._views(previous_grad))
             return state, 0, lambda t: (previous, previous_grad)
+        if self.method == _kernels.ADAGRAD:  # s, or None before RMSProp's first update
+            first = rule_state is None
+            v = np.zeros(self.objective.n_coef) if first else np.array(rule_state, dtype=np.float64)
+            state = (*self._views(np.zeros_like(v)), *self._views(v))
+            return state, 0 if first else 1, lambda t: rule_state if t == 0 else v
         t0, m, v = rule_state  # Adam
         m, v = np.array(m, dtype=np.float64), np.array(v, dtype=np.float64)
         state = (*self._views(m), *self._views(v))
