@@ -527,3 +527,30 @@ def test_certified_gap_is_a_lower_bound_on_the_distance_to_the_minimum(cls, l1_r
         bound, value = certified_gap(objective, theta)
         assert value == objective.value(theta)
         assert 0 < bound <= value - best
+
+
+@pytest.mark.parametrize("solver", [s for s in ADAPTIVE if SOLVERS[s].auto_batch_scaling])
+def test_adaptive_auto_rate_shrinks_with_the_batch_and_one_row_batches_descend(solver):
+    # One-row batches are about 14 times as noisy as the default 200: at the
+    # rate sized for those, the first epoch of adam and rmsprop ended above its
+    # start on this problem. The square-root rule takes sqrt(1 / 200) of it.
+    X, y = make_classification(
+        n_samples=3000, n_features=100, n_informative=50, n_redundant=25, random_state=0
+    )
+    est = GDLogisticRegression(solver=solver, batch_size=1, max_iter=1, tol=None, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "ended above its starting objective"
+        est.fit(X, y)
+    zero = fitted_objective(est, X, y, None, np.zeros_like(est.coef_), est.intercept_)
+    assert fitted_objective(est, X, y) < zero
+    # the rate itself, from the same sampled batches with and without the rule
+    rule = SOLVERS[solver]()
+    objective = Objective(
+        Design(X, True), LogisticLoss(), y[:, None].astype(float), np.ones(len(y)),
+        ElasticNetPenalty(1e-4, 0.0),
+    )  # fmt: skip
+    theta = np.zeros(objective.n_coef)
+    scaled = rule._learning_rate("auto", objective, 1, np.random.RandomState(0), theta)
+    rule.auto_batch_scaling = False
+    plain = rule._learning_rate("auto", objective, 1, np.random.RandomState(0), theta)
+    np.testing.assert_allclose(scaled, plain * np.sqrt(1 / 200), rtol=1e-12)

@@ -142,7 +142,11 @@ class FirstOrderSolver(Solver):
         ``D`` and ``S`` the estimates of :func:`coordinate_distance`;
     ``auto_min_distance``
         the least distance that rate assumes (1: a problem whose minimiser is
-        near keeps ``a``).
+        near keeps ``a``);
+    ``auto_batch_scaling``
+        whether that rate shrinks like ``sqrt(batch_size / 200)`` for batches
+        under the default 200 rows (the square-root scaling rule of the
+        adaptive rules with a constant rate).
     """
 
     supports_l1 = True
@@ -153,6 +157,7 @@ class FirstOrderSolver(Solver):
     default_schedule = "constant"
     auto_learning_rate = None
     auto_min_distance = 1.0
+    auto_batch_scaling = False
     uses_batch_size = True
 
     def init_state(self, theta):
@@ -213,7 +218,13 @@ class FirstOrderSolver(Solver):
         of ``a`` (raw regression targets of scale 100) get a rate that can
         reach them, unless a step that large would overshoot the coordinates
         of features of large scale. With no distance at all (a stationary
-        start) it is ``a``.
+        start) it is ``a``. A rule with ``auto_batch_scaling`` multiplies that
+        by ``sqrt(batch_size / AUTO_BATCH)`` for mini-batches of fewer rows
+        than :data:`AUTO_BATCH`: the noise of a batch of ``b`` rows grows like
+        ``1 / sqrt(b)``, and for Adam and RMSProp the rate that keeps the
+        iterates' noise the same scales like ``sqrt(b)`` (Malladi et al.,
+        2022). Without it a constant rate sized for batches of 200 made
+        one-row batches end their first epoch above where they started.
         """
         if learning_rate != "auto":
             return float(learning_rate)
@@ -223,7 +234,10 @@ class FirstOrderSolver(Solver):
             a = float(self.auto_learning_rate)
             distance, safe = coordinate_distance(parts, theta)
             distance = max(self.auto_min_distance, min(distance, safe / a))
-            return a * (distance if distance > 0 else 1.0)
+            rate = a * (distance if distance > 0 else 1.0)
+            if self.auto_batch_scaling and not full_batch:
+                rate *= min(1.0, np.sqrt(batch_size / AUTO_BATCH))
+            return rate
         # The steepest of a few random batches bounds what one step meets.
         lipschitz = max(part.lipschitz() for part in parts)
         if not 0 < lipschitz < np.inf:

@@ -126,6 +126,7 @@ class RMSProp(AdaGrad):
     name = "rmsprop"
     auto_learning_rate = 0.005
     auto_min_distance = 1.0
+    auto_batch_scaling = True
     _parameter_constraints = {
         "rho": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],

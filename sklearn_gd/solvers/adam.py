@@ -52,6 +52,7 @@ class Adam(FirstOrderSolver):
     full_batch_default = False
     default_schedule = "adaptive"
     auto_learning_rate = 0.01
+    auto_batch_scaling = True
     _decoupled_decay = False
     _parameter_constraints = {
         "beta_1": [Interval(Real, 0, 1, closed="left")],
