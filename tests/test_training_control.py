@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -439,3 +440,54 @@ def test_convergence_warning_names_solver_measure_tol_and_knobs(classification, 
     assert "tol=1e-12" in message
     assert re.search(r"(gradient|objective change).* is [\d.e+-]+", message)
     assert "max_iter" in message and "StandardScaler" in message
+
+
+# ---------------------------------------------- scikit-learn's test_sgd, ported
+STOCHASTIC = [name for name, cls in SOLVERS.items() if cls.stochastic]
+
+
+def _iris_without_class_0(sparse):
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    X, y = X[y > 0], y[y > 0]
+    return (sp.csr_matrix(X) if sparse else X), y
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_a_crawl_too_slow_to_finish_stops_before_max_iter(solver, early_stopping, sparse):
+    # test_sgd's test_early_stopping: unscaled iris without class 0, tol=1e-3.
+    # 100 rows are one batch, a deterministic run whose objective falls by a
+    # tenth of tol per epoch, ever more slowly: at that pace it needs several
+    # times max_iter to finish, so it stops early and says why.
+    X, y = _iris_without_class_0(sparse)
+    est = GDLogisticRegression(
+        solver=solver, tol=1e-3, early_stopping=early_stopping, random_state=0
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        est.fit(X, y)
+    assert est.n_iter_ < 500
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if not early_stopping:
+        assert len(messages) == 1 and "epochs more than max_iter" in messages[0]
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_more_patience_never_stops_sooner(solver):
+    # test_sgd's test_n_iter_no_change on the regressor: unscaled iris, its
+    # 150 rows one batch. AdaGrad's and RMSProp's runs went on to max_iter
+    # (or nearly) whatever n_iter_no_change was, and not in its order.
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    n_iter = []
+    for patience in [2, 3, 10]:
+        est = GDLinearRegression(solver=solver, n_iter_no_change=patience, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            n_iter.append(est.fit(X, y).n_iter_)
+    assert n_iter == sorted(n_iter)
+    assert n_iter[-1] < 1000

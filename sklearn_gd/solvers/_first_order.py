@@ -55,6 +55,8 @@ AUTO_BATCH = 200
 #: this share of the objective (mini-batch noise leaves about that much), stopped short.
 SHORT_OF_OPTIMUM = 10
 SHORT_SHARE = 1e-3
+#: Epochs in each half of the window over which a one-batch run's pace is measured.
+PACE = 5
 
 
 @dataclass
@@ -366,6 +368,26 @@ def certified_gap(objective, theta):
     return float(np.max(0.5 * lipschitz[curved] * moved[curved] ** 2, initial=0.0)), value
 
 
+def epochs_to_finish(values, patience, tol):
+    """Epochs a slowing descent still needs until what is left of it is at most ``tol``.
+
+    ``values`` are the last ``2 * patience + 1`` epoch objectives of a
+    deterministic (one-batch) run. Their mean fall per epoch over the two
+    halves, ``previous`` and ``recent``, gives the rate ``r`` at which the
+    falls shrink, ``(recent / previous) ** (1 / patience)``: a linearly
+    converging run has ``recent * r / (1 - r)`` left to gain, which shrinks by
+    ``r`` per epoch. None when the falls do not shrink (no rate to go by).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    previous = (values[0] - values[patience]) / patience
+    recent = (values[patience] - values[-1]) / patience
+    if not 0 < recent < previous:
+        return None
+    r = (recent / previous) ** (1.0 / patience)
+    left = recent * r / (1.0 - r)
+    return 0.0 if left <= tol else float(np.log(tol / left) / np.log(r))
+
+
 class _Run:
     """One run of a first-order rule: its batches, schedule, plateaus and log.
 
@@ -425,6 +447,8 @@ class _Run:
             unit="iteration" if self.full_batch else "epoch",
         )
         self.optimality = np.inf
+        self.recent = []  # the last epoch objectives of a one-batch run (see _too_slow)
+        self.too_slow, self.n_slow = None, 0  # a one-batch crawl's pace (see _too_slow)
         self.remedy = None  # what the warning of a run that stopped short advises
         self.compiled = CompiledEpochs.for_run(solver, objective, self.batch)
         self.buffers = BatchBuffers.for_run(objective, self.batch)
@@ -508,6 +532,8 @@ class _Run:
         # hundredth of tol per epoch is slow, not on a plateau.
         descending = self.full_batch and self.epoch_value < state.last - 0.01 * self.tol
         state.last = self.epoch_value
+        if self.full_batch and self.solver.stochastic and self._too_slow():
+            return True
         if self.epoch_value < state.best - self.tol:
             state.best, state.stalled = self.epoch_value, 0
         elif descending:
@@ -523,6 +549,31 @@ class _Run:
             state.tail, state.n_tail = None, 0  # average the phase at the new rate
             return False
         return not self.full_batch or self.solver.stochastic
+
+    def _too_slow(self):
+        """Whether a one-batch run crawls too slowly to finish within ``max_iter``.
+
+        Such a run is deterministic: an epoch that falls by more than a
+        hundredth of ``tol`` is progress, not a plateau, however slow. But a
+        run whose epochs fell by less than ``tol`` (a plateau by scikit-learn's
+        rule), each less than the one before over the last ``2 * PACE``
+        (:func:`epochs_to_finish`), would need more epochs than are left to
+        come within ``tol`` of where it is heading; ``n_iter_no_change``
+        such epochs in a row stop it, not converged.
+        """
+        recent = self.recent
+        recent.append(self.epoch_value)
+        del recent[: -(2 * PACE + 1)]
+        falls = -np.diff(recent)
+        needed = None
+        if len(recent) > 2 * PACE and np.all((falls > 0) & (falls < self.tol)):
+            needed = epochs_to_finish(recent, PACE, self.tol)
+        if needed is None or self.state.step + needed <= self.max_iter:
+            self.n_slow, self.too_slow = 0, None
+            return False
+        self.n_slow += 1
+        self.too_slow = needed
+        return self.n_slow >= self.patience
 
     def _record(self):
         stop = self.log.record(self.epoch_value, self.optimality, self.lr, self.theta)
@@ -559,6 +610,8 @@ class _Run:
                 message = (
                     f"the objective improved by less than tol={tol:g} for {self.patience} epochs"
                 )
+                if self.too_slow is not None:
+                    converged, on_plateau, message = False, False, self._too_slow_message()
                 break
             self.lr = self._rate()
         self.theta = self.reported()
@@ -594,6 +647,19 @@ class _Run:
             "minimum (a proximal step on one coefficient alone lowers it that much): "
             "progress had slowed, not finished, as features of very different scales "
             "make it"
+        )
+
+    def _too_slow_message(self):
+        """The warning of a one-batch run stopped by :meth:`_too_slow`."""
+        self.remedy = (
+            "Scale the data (e.g. StandardScaler), lower tol so that slow progress "
+            "still counts, or try a full-batch solver such as lbfgs."
+        )
+        return (
+            f"the objective fell by less than tol={self.tol:g} per epoch, ever more "
+            f"slowly, for {self.patience + 2 * PACE} epochs; at that pace it would need "
+            f"about {self.too_slow:.3g} epochs more than max_iter={self.max_iter} allows: "
+            "progress had slowed, not finished"
         )
 
     def _full_batch_end(self, converged, message):
