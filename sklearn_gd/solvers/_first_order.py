@@ -555,9 +555,9 @@ class _Run:
 
         Such a run is deterministic: an epoch that falls by more than a
         hundredth of ``tol`` is progress, not a plateau, however slow. But a
-        run whose epochs fell by less than ``tol`` (a plateau by scikit-learn's
-        rule), each less than the one before over the last ``2 * PACE``
-        (:func:`epochs_to_finish`), would need more epochs than are left to
+        run whose last ``2 * PACE`` epochs each fell by less than ``tol`` (a
+        plateau by scikit-learn's rule), ever less (:func:`epochs_to_finish`),
+        may need more epochs than are left to
         come within ``tol`` of where it is heading; ``n_iter_no_change``
         such epochs in a row stop it, not converged.
         """
