@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from conftest import offset_regression
+from scipy.optimize import minimize
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -270,3 +271,40 @@ def test_admm_finishes_float32_logistic_in_float64():
     assert model.history_["optimality"][-1] <= 1e-8
     np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-5, atol=1e-6)
+
+
+def test_adamw_plateau_far_from_its_own_fixed_point_warns():
+    # Unscaled breast cancer at the default alpha=1e-4: adam and adamw stop
+    # on a plateau at the same poor model (objective 0.170, accuracy 0.93;
+    # newton: 0.076, 0.97). Adam warned; AdamW, whose decoupled decay settles
+    # elsewhere than the objective's minimum, was not checked at all. A decay
+    # this small moves its fixed point a little, not to twice the objective.
+    X, y = load_breast_cancer(return_X_y=True)
+    for solver in ["adam", "adamw"]:
+        with pytest.warns(ConvergenceWarning, match="above (its|the) minimum") as caught:
+            GDLogisticRegression(solver=solver, random_state=0).fit(X, y)
+        assert len(caught) == 1
+
+
+def test_adamw_certified_gap_is_taken_against_its_fixed_point():
+    # At AdamW's fixed point the data gradient balances the decay scaled by
+    # the rule's per-coordinate step: a point there has no gap against that
+    # objective, however large its decay makes the gap against the other one.
+    from sklearn_gd.solvers._first_order import certified_gap
+
+    X, y = make_classification(n_samples=80, n_features=4, random_state=0)
+    scale = np.array([1.0, 3.0, 0.5, 2.0, 1.0])  # any positive per-coordinate factors
+    objective = Objective(
+        Design(X, True), LogisticLoss(), y[:, None].astype(float), np.ones(80),
+        ElasticNetPenalty(0.3, 0.0),
+    )  # fmt: skip
+    lam = objective.l2_gradient(np.ones(5))
+
+    def scaled(theta):  # data + (alpha / 2) sum_j scale_j w_j^2
+        value, grad = objective.smooth_value_and_gradient(theta)
+        extra = 0.5 * np.sum((scale - 1) * lam * theta**2)
+        return value + extra, grad + (scale - 1) * lam * theta
+
+    theta = minimize(scaled, np.zeros(5), jac=True, method="BFGS", tol=1e-12).x
+    assert certified_gap(objective, theta, l2_scale=scale)[0] < 1e-16
+    assert certified_gap(objective, theta)[0] > 1e-3

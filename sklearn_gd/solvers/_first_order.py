@@ -330,7 +330,7 @@ def coordinate_distance(parts, theta):
     return (distance if np.isfinite(distance) else 0.0), (safe if np.isfinite(safe) else np.inf)
 
 
-def certified_gap(objective, theta):
+def certified_gap(objective, theta, l2_scale=None):
     r"""A lower bound on :math:`F(\theta) - \min F`: what one coordinate's proximal step gains.
 
     With :math:`L_j` an upper bound of the curvature along coordinate
@@ -348,6 +348,12 @@ def certified_gap(objective, theta):
     part must act on each coordinate alone (L1, a box); with another
     constraint the bound is not taken (0).
 
+    With ``l2_scale`` (one factor :math:`s_j \ge 0` per coefficient), the
+    bound is taken for the objective whose L2 part is
+    :math:`\tfrac{\lambda}{2} \sum_j s_j w_j^2` instead: the one whose
+    minimiser is the fixed point of a rule that applies the decay decoupled
+    from a per-coordinate step (AdamW, see :meth:`_Run._fixed_point_scale`).
+
     Returns
     -------
     gap : float
@@ -362,6 +368,10 @@ def certified_gap(objective, theta):
         return 0.0, value
     lipschitz = np.broadcast_to(objective.coordinate_lipschitz()[:, None], objective.shape)
     lipschitz = lipschitz.ravel()
+    if l2_scale is not None:  # lambda * s_j in place of lambda along each weight
+        decay = np.asarray(l2_scale, dtype=np.float64) - 1.0
+        grad = grad + decay * objective.l2_gradient(theta)
+        lipschitz = lipschitz + decay * objective.l2_gradient(np.ones_like(theta))
     curved = lipschitz > 0
     step = np.where(curved, 1.0 / np.where(curved, lipschitz, 1.0), 0.0)
     moved = theta - objective.prox(theta - step * grad, step)
@@ -622,9 +632,36 @@ class _Run:
                 converged, message = self._mini_batch_end(converged, message)
             if on_plateau and converged:
                 converged, message = self._plateau_end(message)
+        elif on_plateau and converged:  # AdamW: measured against its own fixed point
+            converged, message = self._plateau_end(message, self._fixed_point_scale())
+        if not self.full_batch or self.state.average_start is not None:
+            # the epochs' entries are means over moving iterates; the last is
+            # replaced by the objective of what is returned (an average, the start)
+            self.log.history["objective"][-1] = self.objective.value(self.theta)
         return self._result(converged, message)
 
-    def _plateau_end(self, message):
+    def _fixed_point_scale(self):
+        """Per coefficient, what a rule's decoupled decay is worth in units of the gradient.
+
+        A rule that does not minimise the objective applies its L2 part as a
+        decay at the learning rate, next to a step of ``prox_step`` per unit of
+        gradient (AdamW: ``lr / (sqrt(v_hat) + epsilon)``). It is at rest at
+        ``theta`` when the data gradient balances the decay times
+        ``lr / prox_step``, with the step its state would have there: fed the
+        batch gradients of one pass at ``theta`` from a fresh state (AdamW's
+        second moment is then their mean square). ``theta`` is that rest
+        point exactly when it minimises the objective with the L2 part so
+        weighted per coefficient (``certified_gap(..., l2_scale)``).
+        """
+        solver, theta, lr = self.solver, self.theta, self.lr
+        rule, prox_step = solver.init_state(theta), 1.0
+        for part, _ in self.objective.batches(self.batch, np.random.RandomState(0)):
+            grad = part.smooth_value_and_gradient(theta)[1]
+            _, prox_step, rule = solver.update(grad, rule, theta, lr, part)
+        prox_step = np.broadcast_to(prox_step, theta.shape)
+        return np.where(prox_step > 0, lr / np.where(prox_step > 0, prox_step, 1.0), 0.0)
+
+    def _plateau_end(self, message, l2_scale=None):
         """A plateau stop that is provably far from the minimiser is reported as not converged.
 
         The plateau rule stops when the objective stops improving by ``tol``
@@ -635,16 +672,19 @@ class _Run:
         of the objective (below, mini-batch noise may be all that is left), the
         run stopped short.
         """
-        gap, value = certified_gap(self.objective, self.theta)
+        gap, value = certified_gap(self.objective, self.theta, l2_scale)
         if not gap > max(SHORT_OF_OPTIMUM * self.tol, SHORT_SHARE * abs(value)):
             return True, message
         self.remedy = (
             "Scale the data (e.g. StandardScaler), lower tol so that slow progress "
             "still counts, or try a full-batch solver such as lbfgs."
         )
+        target = "its minimum" if l2_scale is None else (
+            "the minimum its decoupled weight decay settles at"
+        )
         return False, (
-            f"{message}, but the objective is still at least {gap:.3g} above its "
-            "minimum (a proximal step on one coefficient alone lowers it that much): "
+            f"{message}, but the objective is still at least {gap:.3g} above {target} "
+            "(a proximal step on one coefficient alone lowers it that much): "
             "progress had slowed, not finished, as features of very different scales "
             "make it"
         )
