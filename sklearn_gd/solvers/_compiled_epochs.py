@@ -161,7 +161,7 @@ class CompiledEpochs:
                     state.average = np.zeros(self.objective.n_coef)
                 means.append([*self._views(state.average), state.n_average, start])
                 names.append("n_average")
-        if state.lr_scale < 1.0:  # the mean since the last plateau reduction
+        if state.lr_scale < 1.0 or state.probing:  # since the last reduction or probe
             if state.tail is None:
                 state.tail = np.zeros(self.objective.n_coef)
             means.append([*self._views(state.tail), state.n_tail, 0])

@@ -32,7 +32,11 @@ Stopping rule
       its rate would only slow it further. The
       schedule reacts to it (``Adaptive`` divides the rate by 5) or, if it does
       not (any more), the run stops. With full batches a plateau only feeds
-      the schedule.
+      the schedule. A mini-batch ``fit`` whose schedule reacts also probes,
+      every ``n_iter_no_change`` epochs, the mean of the iterates since the
+      last probe: far below the epochs' mean objective, it makes a plateau
+      (:meth:`_Run._noisy`). A one-batch run of a stochastic rule too slow
+      to finish within ``max_iter`` stops, not converged (:meth:`_Run._too_slow`).
     * a callback (early stopping, scikit-learn callbacks) may stop the run.
 """
 
@@ -57,6 +61,11 @@ SHORT_OF_OPTIMUM = 10
 SHORT_SHARE = 1e-3
 #: Epochs in each half of the window over which a one-batch run's pace is measured.
 PACE = 5
+#: A mini-batch run is a plateau when the mean of its recent iterates is this many
+#: times tol, and its recent gain, below the epoch's mean objective
+#: (:meth:`_Run._noisy`), judged on means of at least this many updates.
+PROBE_RATIO = 10
+PROBE_UPDATES = 100
 
 
 @dataclass
@@ -105,6 +114,10 @@ class FirstOrderState:
         learning rate (mini-batch runs): what ``fit`` returns instead of the
         last iterate when its objective is lower (Polyak-Ruppert averaging of
         the final phase, which removes most of the mini-batch noise).
+    probing : bool
+        Whether the tail is kept before the first reduction too, as the mean
+        of the iterates since the last probe of :meth:`_Run._noisy` (``fit``
+        of a mini-batch run whose schedule reacts to plateaus).
     """
 
     solver: str
@@ -125,6 +138,7 @@ class FirstOrderState:
     raw: object = None
     tail: object = None
     n_tail: int = 0
+    probing: bool = False
 
 
 class FirstOrderSolver(Solver):
@@ -459,6 +473,8 @@ class _Run:
         self.optimality = np.inf
         self.recent = []  # the last epoch objectives of a one-batch run (see _too_slow)
         self.too_slow, self.n_slow = None, 0  # a one-batch crawl's pace (see _too_slow)
+        self.values = []  # the last epoch objectives of a mini-batch run (see _noisy)
+        self.jump = None  # where a plateau found by _noisy goes on from
         self.remedy = None  # what the warning of a run that stopped short advises
         self.compiled = CompiledEpochs.for_run(solver, objective, self.batch)
         self.buffers = BatchBuffers.for_run(objective, self.batch)
@@ -519,7 +535,7 @@ class _Run:
                 state.average = theta.copy()
             else:
                 state.average += (theta - state.average) / state.n_average
-        if state.lr_scale < 1.0 and not self.full_batch:
+        if (state.lr_scale < 1.0 or state.probing) and not self.full_batch:
             state.n_tail += 1
             if state.tail is None:
                 state.tail = theta.copy()
@@ -550,15 +566,49 @@ class _Run:
             pass  # one batch per epoch: a run still going down is slow, not on a plateau
         elif not self.full_batch or self.solver.stochastic or reacts:
             state.stalled += 1
+        if state.probing and state.stalled < self.patience and self._noisy():
+            state.stalled = self.patience  # the noise, not the drift, is what is left
         if state.stalled < self.patience:
             return False
         state.stalled = 0
         new_scale = schedule.on_plateau(state.lr_scale)
         if new_scale is not None:
+            if state.probing and state.tail is not None and self.jump is not None:
+                self.theta, self.jump = self.jump, None  # go on from the mean of the window
             state.lr_scale, state.best = new_scale, self.epoch_value
             state.tail, state.n_tail = None, 0  # average the phase at the new rate
             return False
         return not self.full_batch or self.solver.stochastic
+
+    def _noisy(self):
+        """Whether a mini-batch run's iterates scatter by far more than it still progresses.
+
+        Probed every ``n_iter_no_change`` epochs, once the window holds at
+        least :data:`PROBE_UPDATES` updates. The mean of the iterates since
+        the last probe (or plateau reduction), ``tail``, is nearer to where
+        they scatter around than any one of them. When its objective is below
+        the last epoch's mean by :data:`PROBE_RATIO` times ``tol`` and times
+        what the run gained over the last ``n_iter_no_change`` epochs, the
+        noise of the rate, not slow progress, is what holds the run back: a
+        plateau, however the epochs' means drift, and the run goes on from that
+        mean (the stagewise restart of Hazan & Kale's epoch-GD). One objective
+        evaluation per probe.
+        """
+        state, patience, values = self.state, self.patience, self.values
+        values.append(self.epoch_value)
+        del values[: -(patience + 1)]
+        if state.step % patience or state.tail is None or len(values) <= patience:
+            return False
+        noisy = False
+        if state.n_tail >= PROBE_UPDATES:
+            gained = max(values[0] - values[-1], 0.0)
+            tail = state.tail.copy()
+            margin = PROBE_RATIO * max(self.tol, gained)
+            noisy = self.objective.value(tail) < self.epoch_value - margin
+            self.jump = tail if noisy else None
+        if not noisy and state.lr_scale == 1.0:  # a new window before the first reduction
+            state.tail, state.n_tail = None, 0
+        return noisy
 
     def _too_slow(self):
         """Whether a one-batch run crawls too slowly to finish within ``max_iter``.
@@ -593,6 +643,7 @@ class _Run:
     def one_epoch(self):
         """One epoch, every batch stepped from: what a ``partial_fit`` call runs."""
         self.best_value = np.inf
+        self.state.probing = False  # each row is read once: no probe of the noise
         self.epoch()
         self._record()
         self.state.step += 1
@@ -605,6 +656,8 @@ class _Run:
         self.best_theta, self.best_value = self.theta, np.inf
         converged, message = False, ITERATION_CAP
         tol, on_plateau = self.tol, False
+        reacts = self.schedule.on_plateau(self.state.lr_scale) is not None
+        self.state.probing = bool(not self.full_batch and np.isfinite(tol) and reacts)
         for _ in range(self.max_iter):
             if self.epoch():
                 self._record()
