@@ -364,3 +364,26 @@ def test_logistic_float32_matches_float64(solver):
     )
     assert fit32.coef_.dtype == np.float32
     np.testing.assert_allclose(fit32.coef_, fit64.coef_, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", sorted(n for n, c in SOLVERS.items() if c.stochastic))
+def test_balanced_class_weight_is_the_explicit_weighting(solver):
+    # test_sgd's test_balanced_weight: on imbalanced data (90 % of one class)
+    # class_weight="balanced" is the weighting n_samples / (n_classes * count)
+    # given explicitly, and lands near the weighted optimum.
+    from conftest import fitted_objective
+
+    X, y = make_classification(600, 5, n_informative=3, weights=[0.9], random_state=0)
+    counts = np.bincount(y)
+    weights = {c: len(y) / (2 * counts[c]) for c in (0, 1)}
+    sample_weight = np.array([weights[c] for c in y])
+    balanced = GDLogisticRegression(solver=solver, class_weight="balanced", random_state=0)
+    explicit = GDLogisticRegression(solver=solver, class_weight=weights, random_state=0)
+    balanced.fit(X, y)
+    explicit.fit(X, y)
+    np.testing.assert_allclose(balanced.coef_, explicit.coef_, rtol=1e-12, atol=0)
+    exact = GDLogisticRegression(solver="lbfgs", tol=1e-10, class_weight="balanced").fit(X, y)
+    gap = fitted_objective(balanced, X, y, sample_weight) - fitted_objective(
+        exact, X, y, sample_weight
+    )
+    assert 0 <= gap < 1e-3
