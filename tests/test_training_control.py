@@ -460,8 +460,8 @@ def _iris_without_class_0(sparse):
 def test_a_crawl_too_slow_to_finish_stops_before_max_iter(solver, early_stopping, sparse):
     # test_sgd's test_early_stopping: unscaled iris without class 0, tol=1e-3.
     # 100 rows are one batch, a deterministic run whose objective falls by a
-    # tenth of tol per epoch, ever more slowly: at that pace it needs several
-    # times max_iter to finish, so it stops early and says why.
+    # tenth of tol per epoch, ever more slowly: at that pace it needs many
+    # times the epochs max_iter leaves to finish, so it stops early and says why.
     X, y = _iris_without_class_0(sparse)
     est = GDLogisticRegression(
         solver=solver, tol=1e-3, early_stopping=early_stopping, random_state=0
@@ -469,10 +469,10 @@ def test_a_crawl_too_slow_to_finish_stops_before_max_iter(solver, early_stopping
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         est.fit(X, y)
-    assert est.n_iter_ < 500
+    assert est.n_iter_ < 900
     messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
     if not early_stopping:
-        assert len(messages) == 1 and "epochs more than max_iter" in messages[0]
+        assert len(messages) == 1 and "times what max_iter=1000 leaves" in messages[0]
 
 
 @pytest.mark.parametrize("solver", STOCHASTIC)

@@ -61,6 +61,10 @@ SHORT_OF_OPTIMUM = 10
 SHORT_SHARE = 1e-3
 #: Epochs in each half of the window over which a one-batch run's pace is measured.
 PACE = 5
+#: How many times the epochs left a one-batch run's pace must need to stop it: a
+#: linear rate read off ten epochs misjudges a run that later speeds up (Adam's,
+#: whose rate cuts then help), and within this margin such runs still finish.
+PACE_MARGIN = 4
 #: A mini-batch run is a plateau when the mean of its recent iterates is this many
 #: times tol, and its recent gain, below the epoch's mean objective
 #: (:meth:`_Run._noisy`), judged on means of at least this many updates.
@@ -618,8 +622,9 @@ class _Run:
         run whose last ``2 * PACE`` epochs each fell by less than ``tol`` (a
         plateau by scikit-learn's rule), ever less (:func:`epochs_to_finish`),
         may need more epochs than are left to
-        come within ``tol`` of where it is heading; ``n_iter_no_change``
-        such epochs in a row stop it, not converged.
+        come within ``tol`` of where it is heading; when it needs more than
+        :data:`PACE_MARGIN` times the epochs left for ``n_iter_no_change``
+        epochs in a row, it stops, not converged.
         """
         recent = self.recent
         recent.append(self.epoch_value)
@@ -628,7 +633,7 @@ class _Run:
         needed = None
         if len(recent) > 2 * PACE and np.all((falls > 0) & (falls < self.tol)):
             needed = epochs_to_finish(recent, PACE, self.tol)
-        if needed is None or self.state.step + needed <= self.max_iter:
+        if needed is None or needed <= PACE_MARGIN * (self.max_iter - self.state.step):
             self.n_slow, self.too_slow = 0, None
             return False
         self.n_slow += 1
@@ -751,8 +756,8 @@ class _Run:
         return (
             f"the objective fell by less than tol={self.tol:g} per epoch, ever more "
             f"slowly, for {self.patience + 2 * PACE} epochs; at that pace it would need "
-            f"about {self.too_slow:.3g} epochs more than max_iter={self.max_iter} allows: "
-            "progress had slowed, not finished"
+            f"about {self.too_slow:.3g} more epochs, over {PACE_MARGIN} times what "
+            f"max_iter={self.max_iter} leaves: progress had slowed, not finished"
         )
 
     def _full_batch_end(self, converged, message):
