@@ -101,7 +101,8 @@ class ISTA(Solver):
         # point: ``offset`` (that point's value) is added for the history.
         offset, refinements = 0.0, 0
         best, since_best = np.inf, 0
-        for _ in range(max_iter):
+        # A refinement restarts the loop without an iteration: count the recorded ones.
+        while log.n_iter < max_iter:
             # Rounding slack of the sufficient-decrease test, at the data's precision.
             eps_slack = 16 * np.finfo(value_dtype(objective)).eps
             f_y, g_y = objective.smooth_value_and_gradient(y)

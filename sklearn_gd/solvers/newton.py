@@ -157,9 +157,8 @@ class Newton(Solver):
         # Values of a refined objective are differences from its reference
         # point: ``offset`` (that point's value) is added for the history.
         offset, refinements = 0.0, 0
-        for _ in range(max_iter):
-            if converged:
-                break
+        # A refinement restarts the loop without an iteration: count the recorded ones.
+        while log.n_iter < max_iter and not converged:
             direction = self._direction(objective, theta, grad)
             slope = float(np.dot(grad, direction))
             if not slope < 0:  # not a descent direction: fall back to the gradient
