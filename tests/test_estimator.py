@@ -591,3 +591,17 @@ def test_fit_does_not_modify_the_solver_object(solver):
     assert {k: v for k, v in after.items() if k != "solver"} == {
         k: v for k, v in params.items() if k != "solver"
     }
+
+
+class _PlainLBFGS(LBFGS):
+    """An L-BFGS whose ``minimize`` takes the essential settings and nothing else."""
+
+    def minimize(self, objective, theta0, *, max_iter, tol):
+        return super().minimize(objective, theta0, max_iter=max_iter, tol=tol)
+
+
+def test_estimator_passes_a_solver_only_the_settings_its_minimize_takes():
+    X, y, _ = make_data(GDLinearRegression)
+    plain = GDLinearRegression(solver=_PlainLBFGS(), learning_rate=0.1, tol=1e-8).fit(X, y)
+    named = GDLinearRegression(solver="lbfgs", learning_rate=0.1, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(plain.coef_, named.coef_, rtol=1e-6)

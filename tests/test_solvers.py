@@ -447,6 +447,28 @@ def test_ista_counts_the_iterations_after_its_float64_finish():
     assert est.n_iter_ == 1000
 
 
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_minimize_refuses_an_unknown_setting_naming_it(solver):
+    objective = squared_objective(0.1)
+    with pytest.raises(TypeError, match="tolerance"):
+        SOLVERS[solver]().minimize(
+            objective, np.zeros(objective.n_coef), max_iter=2, tol=1e-4, tolerance=1e-6
+        )
+
+
+@pytest.mark.parametrize(
+    "solver, setting, value",
+    [(name, "schedule", "cosine") for name, cls in SOLVERS.items() if not cls.uses_schedule]
+    + [(name, "learning_rate", 0.1) for name, cls in SOLVERS.items() if not cls.uses_learning_rate],
+)
+def test_minimize_refuses_a_setting_that_does_not_apply(solver, setting, value):
+    objective = squared_objective(0.1)
+    with pytest.raises(TypeError, match=setting):
+        SOLVERS[solver]().minimize(
+            objective, np.zeros(objective.n_coef), max_iter=2, tol=1e-4, **{setting: value}
+        )
+
+
 @pytest.mark.parametrize("solver", STOCHASTIC)
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_stochastic_solvers_converge_with_default_settings_on_small_data(cls, solver):

@@ -124,6 +124,12 @@ class Solver(BaseEstimator):
     ):
         """Minimise ``objective`` from ``theta0``; return a :class:`SolverResult`.
 
+        A solver's ``minimize`` names the settings that apply to it (every
+        one takes ``max_iter`` and ``tol``; ``learning_rate`` only with
+        ``uses_learning_rate``, ``schedule`` only with ``uses_schedule``...):
+        an unknown or inapplicable setting is a TypeError naming it. The
+        estimators pass each solver the settings its signature names.
+
         Parameters
         ----------
         objective : Objective
@@ -135,9 +141,9 @@ class Solver(BaseEstimator):
         tol : float
             Tolerance of the solver's stopping criterion.
         learning_rate : "auto" or float
-            Step size for the solvers that take one; ignored by the others.
+            Step size, for the solvers that take one.
         batch_size : "auto" or int
-            Mini-batch size for the solvers that take one; ignored by the others.
+            Mini-batch size, for the solvers that take one.
         schedule : Schedule or None
             Learning-rate schedule (see :func:`sklearn_gd.schedules.make_schedule`)
             for the solvers that take one; None for the solver's default.

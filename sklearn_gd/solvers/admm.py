@@ -414,7 +414,6 @@ class ADMM(Solver):
         verbose=0,
         callback=None,
         initial_state=None,
-        **ignored,
     ):
         self.check_objective(objective)
         z = np.array(theta0, dtype=np.float64)

@@ -84,7 +84,7 @@ class BFGS(Solver):
         return polish(objective, theta, log, tol, budget, lambda _, g: -(H @ g), update)
 
     @detects_overflow
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         theta0 = np.array(theta0, dtype=np.float64)
         hess_inv0 = self._initial_inverse(objective, theta0)

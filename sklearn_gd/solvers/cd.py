@@ -95,7 +95,7 @@ class CoordinateDescent(Solver):
         self.max_epochs = max_epochs
 
     @detects_overflow
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         X = getattr(objective.design, "X", None)
         delegate = None

@@ -81,7 +81,6 @@ class ISTA(Solver):
         learning_rate="auto",
         verbose=0,
         callback=None,
-        **ignored,
     ):
         x = np.array(theta0, dtype=np.float64)
         if learning_rate != "auto":

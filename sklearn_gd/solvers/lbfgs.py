@@ -117,7 +117,7 @@ class LBFGS(Solver):
         lo[:d], hi[:d] = lower[:, None], upper[:, None]
         return lo.ravel(), hi.ravel()
 
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         bounds = self._bounds(objective)
         theta0 = np.array(theta0, dtype=np.float64)

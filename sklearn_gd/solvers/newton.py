@@ -146,7 +146,7 @@ class Newton(Solver):
         direction, _ = cg(operator, -grad, rtol=min(0.5, np.sqrt(grad_norm)), maxiter=200, M=M)
         return direction
 
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         theta = np.array(theta0, dtype=np.float64)
         value, grad = objective.smooth_value_and_gradient(theta)

@@ -101,7 +101,7 @@ class TrustRegion(Solver):
         return direction
 
     @detects_overflow
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         theta0 = np.array(theta0, dtype=np.float64)
         precond = None
