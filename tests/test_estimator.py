@@ -35,6 +35,7 @@ from joblib import Parallel, delayed
 from scipy.special import log_expit, log_softmax
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import Lasso, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -605,3 +606,21 @@ def test_estimator_passes_a_solver_only_the_settings_its_minimize_takes():
     plain = GDLinearRegression(solver=_PlainLBFGS(), learning_rate=0.1, tol=1e-8).fit(X, y)
     named = GDLinearRegression(solver="lbfgs", learning_rate=0.1, tol=1e-8).fit(X, y)
     np.testing.assert_allclose(plain.coef_, named.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("n_targets", [None, 1, 2])
+@pytest.mark.parametrize("l1_ratio, reference", [(0.0, Ridge), (1.0, Lasso)])
+def test_regression_attribute_and_prediction_shapes_follow_ridge_and_lasso(
+    n_targets, l1_ratio, reference
+):
+    """test_common.py::test_linear_model_regressor_coef_shape: a column y gives a 1-D coef_."""
+    X, y, _ = make_data(GDLinearRegression)
+    Y = y if n_targets is None else np.column_stack([y * (k + 1) for k in range(n_targets)])
+    solver = "lbfgs" if l1_ratio == 0 else "cd"
+    ours = GDLinearRegression(solver=solver, alpha=0.1, l1_ratio=l1_ratio, tol=1e-8).fit(X, Y)
+    params = {"alpha": 0.1 * len(y)} if l1_ratio == 0 else {"alpha": 0.1, "tol": 1e-12}
+    ref = reference(**params).fit(X, Y)
+    assert ours.coef_.shape == ref.coef_.shape
+    assert np.shape(ours.intercept_) == np.shape(ref.intercept_)
+    assert ours.predict(X).shape == ref.predict(X).shape
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-5, atol=1e-5)
