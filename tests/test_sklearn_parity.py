@@ -114,6 +114,31 @@ def test_ridge_float32_matches_float64(solver):
     np.testing.assert_allclose(fit32.coef_, fit64.coef_, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("solver", SMOOTH_ONLY)
+@pytest.mark.parametrize("n_features", [20, 40])
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_ridge_float32_reaches_tol_like_float64(solver, n_features, container):
+    """test_ridge.py::test_dtype_match, 20 and 40 features, targets offset by 50, dense and CSR.
+
+    float32 data reach the default tol without a warning, like float64 data:
+    the objective is alpha-strongly convex, so a gradient below tol puts the
+    coefficients within sqrt(n_coef) tol / alpha of Ridge's (plus float32's
+    rounding of the coefficients themselves).
+    """
+    X, y = make_regression(100, n_features, noise=5.0, bias=50.0, random_state=n_features)
+    X = StandardScaler().fit_transform(X)
+    tol = 1e-4
+    for alpha in (0.1, 1.0):
+        ref = Ridge(alpha=alpha * len(y)).fit(X, y)
+        bound = np.sqrt(n_features + 1) * tol / alpha
+        for dtype in (np.float64, np.float32):
+            ours = GDLinearRegression(solver=solver, alpha=alpha, tol=tol)
+            ours.fit(container(X.astype(dtype)), y.astype(dtype))
+            atol = bound + np.finfo(dtype).eps * np.max(np.abs(ref.coef_))
+            np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=atol)
+            np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=atol)
+
+
 @pytest.mark.parametrize(
     "solver, seed, n_samples, dtype, proportion_nonzero",
     [

@@ -23,20 +23,17 @@ from sklearn.linear_model import LinearRegression
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_gd import (
-    ADMM,
-    ISTA,
-    LBFGS,
     SOLVERS,
     GDLinearRegression,
     GDLogisticRegression,
-    Newton,
 )
 from sklearn_gd._data import Design
 from sklearn_gd._loss import LogisticLoss
 from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
 
-FULL_BATCH = {"lbfgs": LBFGS, "newton": Newton, "ista": ISTA, "admm": ADMM}
+#: The solvers that finish in float64 at the precision limit of the values.
+FULL_BATCH = {name: cls for name, cls in SOLVERS.items() if cls.refines_precision}
 
 
 def squared_gradient(X, y, coef, intercept, alpha):
