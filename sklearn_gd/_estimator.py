@@ -35,7 +35,7 @@ from .constraints import Constraint, NonNegative
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .solvers import SOLVERS, Solver, resolve_solver, solver_names, solvers_with
 from .solvers._first_order import FirstOrderSolver
-from .solvers._precision import ITERATION_CAP
+from .solvers._precision import ITERATION_CAP, rounded_optimality
 
 
 def _quoted(names):
@@ -525,11 +525,45 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=4,
             )
+        elif not partial and record.coef is result.coef:
+            self._check_rounded_coefficients(solver, objective, result, dtype)
         self._record_history(record, monitor, partial)
         self._solver_state = result.state
         for name, value in attributes(record.coef).items():
             setattr(self, name, value)
         return self
+
+    def _check_rounded_coefficients(self, solver, objective, result, dtype):
+        """Warn when the coefficients kept in ``dtype`` miss the ``tol`` the solver met.
+
+        On float32 data ``coef_`` is the float64 point the solver reached,
+        rounded: that moves the gradient by about the curvature times
+        ``eps * |coef|``. Only full-batch runs stop on a gradient measure.
+        """
+        tol = self.tol
+        if np.dtype(dtype) == np.float64 or tol is None or not result.optimality <= tol:
+            return
+        if not self._runs_full_batch(solver, objective.n_samples):
+            return
+        rounded = rounded_optimality(objective, result.coef, result.optimality, dtype, tol)
+        if rounded is None or rounded <= tol:
+            return
+        name = np.dtype(dtype).name
+        warnings.warn(
+            f"solver={solver.name!r} did not converge in {name}: it reached "
+            f"{result.optimality_name} {result.optimality:.3g} <= tol={tol} in float64, but "
+            f"the coefficients kept in {name} (coef_, intercept_: those rounded) have "
+            f"{result.optimality_name} {rounded:.3g}. tol={tol} is below the precision of "
+            f"{name} coefficients on this problem; float64 data, or tol >= {rounded:.2g}, "
+            "removes this warning.",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
+
+    def _runs_full_batch(self, solver, n_samples):
+        """Whether a run of ``solver`` uses every row at each step (not mini-batches)."""
+        batch_size_for = getattr(solver, "batch_size_for", None)
+        return batch_size_for is None or batch_size_for(self.batch_size, n_samples) >= n_samples
 
     def _max_iter_asked_for(self, result):
         """With ``tol=None`` a run that reached ``max_iter`` did what was asked (no warning)."""
@@ -546,10 +580,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         """
         if self.tol is not None:
             return self.tol
-        batch_size_for = getattr(solver, "batch_size_for", None)
-        if batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples:
-            return -np.inf
-        return 0.0
+        return 0.0 if self._runs_full_batch(solver, n_samples) else -np.inf
 
     def _constraint(self):
         """The constraint on the weights: ``NonNegative()`` for ``positive=True``, a
