@@ -25,8 +25,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._base import IterationLog, SolverResult
-from ._precision import ITERATION_CAP, MAX_REFINEMENTS, max_abs, precision_message, refine
+from ._precision import (
+    ITERATION_CAP,
+    MAX_REFINEMENTS,
+    max_abs,
+    precision_message,
+    refine,
+    value_dtype,
+)
 
+#: A refined leg that raises the objective by more than this many machine epsilons
+#: of its values (their rounding is a few) is undone.
+RISE_EPS = 1000
 #: Why a run stopped when a callback (early stopping, scikit-learn's callbacks) asked it to.
 STOPPED = "stopped by a callback (e.g. early stopping)"
 
@@ -209,7 +219,10 @@ def refining_legs(log, objective, theta, value, grad, tol, max_iter, leg, measur
     Each leg after the first runs on the objective refined at the point the
     previous one reached (its values are differences from there, in float64
     when ``tol`` needs it), at most :data:`~._precision.MAX_REFINEMENTS`
-    times; a run that still stops short of ``tol`` says why.
+    times; a run that still stops short of ``tol`` says why. A refined leg
+    that raised the objective itself beyond the rounding of its values (the
+    refined values misled it: products rounded at extreme feature scales) is
+    undone, and the run ends where that leg started.
 
     Parameters
     ----------
@@ -238,9 +251,15 @@ def refining_legs(log, objective, theta, value, grad, tol, max_iter, leg, measur
     -------
     SolverResult
     """
-    offset, refinements = 0.0, 0
+    base, offset, refinements, before = objective, 0.0, 0, None
     while True:
         ended = leg(objective, theta, value, grad, offset, max_iter - log.n_iter)
+        if before is not None and _rose(base, before[2], ended.theta):
+            # The refined values misled the leg (products rounded at extreme
+            # feature scales): back to where it started, at the precision limit.
+            why = "the refined objective's values stopped agreeing with the objective's"
+            ended = Leg(before[0], before[1], before[2] - offset, why=why)
+            refinements = MAX_REFINEMENTS
         theta, optimality = ended.theta, ended.optimality
         converged = ended.stopped or optimality <= tol
         if converged:
@@ -257,6 +276,7 @@ def refining_legs(log, objective, theta, value, grad, tol, max_iter, leg, measur
         offset = objective.reference_value
         value, grad = objective.smooth_value_and_gradient(theta)
         optimality = measure(theta, grad)
+        before = (theta, optimality, base.smooth_value(theta))
         if optimality <= tol:  # the refined gradient resolves what the last one did not
             ended, converged = Leg(theta, optimality, value), True
             message = f"max |{what}| <= tol={tol:g}"
@@ -264,6 +284,13 @@ def refining_legs(log, objective, theta, value, grad, tol, max_iter, leg, measur
     return finish(
         log, theta, log.n_iter, optimality, converged, message, ended.stopped, offset + ended.value
     )
+
+
+def _rose(objective, value, theta):
+    """Whether ``objective`` at ``theta`` is above ``value`` by more than its rounding."""
+    new = objective.smooth_value(theta)
+    slack = RISE_EPS * np.finfo(value_dtype(objective)).eps * max(abs(value), abs(new))
+    return not new <= value + slack
 
 
 def finish(log, theta, n_iter, optimality, converged, message, stopped, value):
