@@ -29,9 +29,10 @@ residual balancing (Boyd et al., 2011, section 3.4.1): when
 :math:`\lVert s \rVert > 10 \lVert r \rVert` halved, and :math:`u` rescaled to
 match, so it needs no tuning; it stays within :data:`RHO_RANGE` of its start
 (without an L1 term :math:`r = 0` and balancing alone would halve it forever).
-A new run starts from :math:`u_0 = -\nabla f(z_0) / \rho`, the duals that
-make a minimiser :math:`z_0` a fixed point: a warm start at the optimum stays
-there.
+A new run starts from :math:`u_0 = a - \mathrm{prox}_{g/\rho}(a)`,
+:math:`a = z_0 - \nabla f(z_0) / \rho`: at a minimiser :math:`z_0` that is
+:math:`-\nabla f(z_0) / \rho`, the duals that make it a fixed point, so a
+warm start at the optimum stays there (without an L1 term it is 0).
 
 The x-update is where the structure of the loss pays:
 
@@ -446,11 +447,13 @@ class ADMM(Solver):
 
         value, optimality, grad = measure(z)
         if not resumed:
-            # The duals that make a minimiser z a fixed point: the x-update
-            # then returns z itself and the z-update prox(z - grad / rho) too,
-            # so a warm start near the optimum stays there (with u = 0 the
-            # first iteration moved z by about grad / rho).
-            u = -grad / rho
+            # u = a - prox(a), a = z - grad / rho: at a minimiser z that is
+            # -grad / rho, the duals that make z a fixed point (the x-update
+            # returns z, the z-update prox(a) = z), so a warm start near the
+            # optimum stays there; with u = 0 the first iteration moved z by
+            # about grad / rho. Where g does not act (no L1 term) u is 0.
+            shifted = z - grad / rho
+            u = shifted - objective.prox(shifted, 1.0 / rho)
         log = IterationLog(self.name, verbose, value, callback=callback)
         x = z.copy()
         converged = optimality <= tol
