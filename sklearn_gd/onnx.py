@@ -54,7 +54,9 @@ import numpy as np
 
 try:
     import skl2onnx
-except ImportError as exc:  # pragma: no cover - exercised with skl2onnx hidden
+except ModuleNotFoundError as exc:  # not installed (an installed one's errors propagate)
+    if exc.name != "skl2onnx":
+        raise
     raise ImportError(
         "sklearn_gd.onnx needs skl2onnx (and onnxruntime to run the exported "
         'models): pip install "sklearn-gd[onnx]"'
