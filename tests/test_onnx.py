@@ -40,9 +40,10 @@ def run_onnx():
 
     import sklearn_gd.onnx  # noqa: F401  (registers the converters)
 
-    def run(model, X, **options):
+    def run(model, X, target_opset=None, **options):
         final = model[-1] if isinstance(model, Pipeline) else model
-        onx = to_onnx(model, X[:1], options={id(final): options} if options else None)
+        options = {id(final): options} if options else None
+        onx = to_onnx(model, X[:1], options=options, target_opset=target_opset)
         session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
         return session.run(None, {session.get_inputs()[0].name: X})
 
@@ -164,6 +165,15 @@ def test_one_vs_rest_probabilities_stay_finite_where_every_sigmoid_underflows(ru
         expected = model.predict_proba(X_far)
         np.testing.assert_allclose(expected.sum(axis=1), 1.0)
         np.testing.assert_allclose(proba, expected, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("target_opset", [9, 13])
+@pytest.mark.parametrize("cls", CLASSIFIERS, ids=lambda c: c.__name__)
+def test_exported_classifier_runs_at_older_target_opsets(run_onnx, cls, target_opset):
+    model, X = classifier(cls, SOLVER_NAMES[0], 3)
+    label, proba = run_onnx(model, X, target_opset=target_opset, zipmap=False)
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-6)
 
 
 def test_exported_classifier_options(run_onnx):
