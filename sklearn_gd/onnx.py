@@ -123,7 +123,7 @@ def calculate_classifier_output_shapes(operator):
     check_input_and_output_types(operator, good_input_types=_FLOAT_TYPES)
     model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
-    classes, _ = _label_tensor(get_label_classes(operator.scope_inst, model))
+    classes = _label_tensor(get_label_classes(operator.scope_inst, model))
     label_type = StringTensorType if classes.dtype.kind == "O" else Int64TensorType
     operator.outputs[0].type = label_type([n])
     operator.outputs[1].type = type(operator.inputs[0].type)([n, len(model.classes_)])
@@ -131,7 +131,7 @@ def calculate_classifier_output_shapes(operator):
 
 # ------------------------------------------------------------ graphs
 def _label_tensor(classes):
-    """The classes as an ONNX label tensor: int64 values, or strings (object array).
+    """The classes as the values of an ONNX label tensor: int64, or strings (an object array).
 
     Raises
     ------
@@ -141,14 +141,14 @@ def _label_tensor(classes):
     classes = np.asarray(classes)
     values = classes.tolist()
     if all(isinstance(c, str) for c in values):
-        return np.array(values, dtype=object), TensorProto.STRING
+        return np.array(values, dtype=object)
     integral = all(
         isinstance(c, numbers.Integral)
         or (isinstance(c, numbers.Real) and float(c).is_integer())
         for c in values
     )
     if integral and all(_INT64.min <= c <= _INT64.max for c in values):
-        return np.array([int(c) for c in values], dtype=np.int64), TensorProto.INT64
+        return np.array([int(c) for c in values], dtype=np.int64)
     raise ValueError(
         f"The class labels {values!r} cannot be exported to ONNX, whose labels "
         "are int64 or strings. Refit on labels of one of these types, or convert "
@@ -220,7 +220,7 @@ class _Graph:
         """
         model = self.operator.raw_operator
         label, proba = (output.full_name for output in self.operator.outputs)
-        classes, _ = _label_tensor(get_label_classes(self.scope, model))
+        classes = _label_tensor(get_label_classes(self.scope, model))
         index = self.node("ArgMax", scores, axis=1, keepdims=0)
         self.node("Gather", self.constant("classes", classes), index, output=label, axis=0)
         if self.container.get_options(model, dict(raw_scores=False))["raw_scores"]:
