@@ -425,7 +425,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         return {
             name: value
             for name, value in vars(self).items()
-            if (name.endswith("_") and not name.startswith("__")) or name == "_solver_state"
+            if (name.endswith("_") and not name.startswith("__"))
+            or name in ("_solver_state", "_shuffle_rng")
         }
 
     def _fit(self, X, y, sample_weight, *, partial=False, classes=None, init=None, val=None):
@@ -453,7 +454,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         data = inputs_for(X, y).prepare(self, X, y, sample_weight, partial=partial, classes=classes)
         solver = resolve_solver(self.solver)
         solver._validate_params()
-        random_state = check_random_state(self.random_state)
+        random_state = self._shuffle_generator(partial)
         validation = None if val is None else self._validation_data(*val)
         watched = (self.early_stopping and not partial) or validation is not None
         if watched and not solver.reports_iterates:
@@ -530,6 +531,17 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         for name, value in attributes(record.coef).items():
             setattr(self, name, value)
         return self
+
+    def _shuffle_generator(self, partial):
+        """The generator of a run's shuffles and samples.
+
+        ``fit`` starts one from ``random_state``; each ``partial_fit`` call
+        continues the stream of the calls before it, so that ``k`` calls over
+        the same data shuffle as the ``k`` epochs of one ``fit`` do.
+        """
+        if not (partial and hasattr(self, "_shuffle_rng")):
+            self._shuffle_rng = check_random_state(self.random_state)
+        return self._shuffle_rng
 
     def _max_iter_asked_for(self, result):
         """With ``tol=None`` a run that reached ``max_iter`` did what was asked (no warning)."""
