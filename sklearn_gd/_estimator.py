@@ -17,9 +17,16 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._available_if import _AvailableIfDescriptor
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from . import _migration
 from ._inputs import TrainingData, inputs_for, normalised_weights
 from ._penalty import ElasticNetPenalty
 from ._trainer import RunSettings, train
@@ -30,6 +37,7 @@ from ._training import (
     ValidationRecorder,
     combine,
     fitted_copy,
+    run_summary,
 )
 from .constraints import Constraint, NonNegative
 from .schedules import SCHEDULES, Schedule, make_schedule
@@ -260,9 +268,11 @@ def init_taking(parameters):
     def __init__(self, **params):
         unknown = sorted(set(params) - set(parameters))
         if unknown:
+            advice = [_migration.advice(name, params[name]) for name in unknown]
+            advice = "".join(f" Coming from scikit-learn: {text}." for text in advice if text)
             raise TypeError(
                 f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
-                f"{', '.join(map(repr, unknown))}; it takes {', '.join(parameters)}."
+                f"{', '.join(map(repr, unknown))}; it takes {', '.join(parameters)}.{advice}"
             )
         for name, default in parameters.items():
             setattr(self, name, params.get(name, default))
@@ -301,6 +311,76 @@ def predicts_rows(method):
     return predict
 
 
+class OrderedStrOptions(StrOptions):
+    """``StrOptions`` whose message lists the names in the order given.
+
+    scikit-learn's lists a set, whose order changes from one run to the next;
+    this one lists a registry's names in registry order.
+    """
+
+    def __init__(self, names):
+        self.order = list(names)
+        super().__init__(set(self.order))
+
+    def __str__(self):
+        return f"a str among {{{', '.join(map(repr, self.order))}}}"
+
+
+#: Parameters taking an instance of one of these classes: the class itself is a slip.
+_INSTANCE_PARAMETERS = {"solver": Solver, "schedule": Schedule, "constraint": Constraint}
+
+
+def validate_parameters(estimator):
+    """scikit-learn's parameter validation, with advice for a scikit-learn user.
+
+    The same :class:`InvalidParameterError` as ``BaseEstimator._validate_params``
+    (a ``ValueError`` and a ``TypeError``), extended by the migration table's
+    row for the rejected value (``solver="saga"``: what to write instead), or
+    by "did you mean ``Adam()``" for a class given where an instance belongs.
+    """
+    caller = type(estimator).__name__
+    constraints = estimator._parameter_constraints
+    for name, value in estimator.get_params(deep=False).items():
+        base = _INSTANCE_PARAMETERS.get(name)
+        if isinstance(value, type) and base is not None and issubclass(value, base):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {caller} must be an instance, not the class "
+                f"{value.__name__}: did you mean `{value.__name__}()`?"
+            )
+        if name not in constraints:
+            continue
+        try:
+            validate_parameter_constraints(
+                {name: constraints[name]}, {name: value}, caller_name=caller
+            )
+        except InvalidParameterError as exc:
+            advice = _migration.advice(name, value)
+            if advice is None:
+                raise
+            raise InvalidParameterError(f"{exc} Coming from scikit-learn: {advice}.") from None
+
+
+class _AvailableWithSolver(_AvailableIfDescriptor):
+    """``available_if`` whose ``AttributeError`` keeps the reason the check gave.
+
+    scikit-learn's says only "has no attribute"; ``hasattr`` stays False all the same.
+    """
+
+    def _check(self, obj, owner):
+        try:
+            super()._check(obj, owner)
+        except AttributeError as exc:
+            reason = exc.__cause__
+            if reason is None:
+                raise
+            raise AttributeError(f"{exc}: {reason}") from reason
+
+
+def available_with_solver(method):
+    """Decorator: ``method`` exists only for solvers with ``supports_partial_fit``."""
+    return _AvailableWithSolver(method, GDLinearModel._check_partial_fit, method.__name__)
+
+
 class GDLinearModel(CallbackSupportMixin, BaseEstimator):
     """Base class of the estimators: parameters, the fit driver, the linear predictor.
 
@@ -308,14 +388,14 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "solver": [StrOptions(set(SOLVERS)), Solver],
+        "solver": [OrderedStrOptions(SOLVERS), Solver],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-        "schedule": [None, StrOptions(set(SCHEDULES)), Schedule, callable],
+        "schedule": [None, OrderedStrOptions(SCHEDULES), Schedule, callable],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -356,6 +436,9 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if isinstance(value, str) and any(key.startswith(name + "__") for key in params):
                 params[name] = resolve(value)
         return super().set_params(**params)
+
+    def _validate_params(self):
+        validate_parameters(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -450,6 +533,12 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             raise
 
     def _fit_unguarded(self, X, y, sample_weight, *, partial, classes, init=None, val=None):
+        if partial and self.early_stopping:
+            raise ValueError(
+                "early_stopping should be False with partial_fit (as in scikit-learn's "
+                "SGD estimators): one pass over a block has no held-out data to stop on. "
+                "Use fit with early_stopping=True, or fit(X, y, X_val=, y_val=)."
+            )
         data = inputs_for(X, y).prepare(self, X, y, sample_weight, partial=partial, classes=classes)
         solver = resolve_solver(self.solver)
         solver._validate_params()
@@ -526,6 +615,9 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                 stacklevel=4,
             )
         self._record_history(record, monitor, partial)
+        if self.verbose and not partial:
+            unit = "epoch" if self._mini_batches(solver, objective.n_samples) else "iteration"
+            print(run_summary(solver.name, unit, result, record.history, monitor, self.tol))
         self._solver_state = result.state
         for name, value in attributes(record.coef).items():
             setattr(self, name, value)
@@ -546,10 +638,12 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         """
         if self.tol is not None:
             return self.tol
+        return -np.inf if self._mini_batches(solver, n_samples) else 0.0
+
+    def _mini_batches(self, solver, n_samples):
+        """Whether ``solver`` runs on mini-batches (epochs) of ``n_samples`` rows."""
         batch_size_for = getattr(solver, "batch_size_for", None)
-        if batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples:
-            return -np.inf
-        return 0.0
+        return batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples
 
     def _constraint(self):
         """The constraint on the weights: ``NonNegative()`` for ``positive=True``, a

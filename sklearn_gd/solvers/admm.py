@@ -429,7 +429,9 @@ class ADMM(Solver):
             return value + objective.nonsmooth_value(z), max_abs(mapping)
 
         value, optimality = measure(z)
-        log = IterationLog(self.name, verbose, value, callback=callback)
+        log = IterationLog(
+            self.name, verbose, value, callback=callback, optimality_name="max |gradient mapping|"
+        )
         x = z.copy()
         converged = optimality <= tol
         message = (
@@ -536,7 +538,10 @@ class ADMM(Solver):
             value = smooth + objective.nonsmooth_value(z)
             optimality = max_abs((z - objective.prox(z - t * grad, t)) / t)
             if log is None:
-                log = IterationLog(self.name, verbose, value, callback=callback)
+                log = IterationLog(
+                    self.name, verbose, value, callback=callback,
+                    optimality_name="max |gradient mapping|",
+                )  # fmt: skip
             stop = log.record(value, optimality, theta=z)
             if optimality <= tol:
                 converged = True
