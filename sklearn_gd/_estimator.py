@@ -99,7 +99,8 @@ _SHARED_DOC_TEMPLATE = """
         score the model on it (``score``: R^2 or accuracy) after every
         iteration or epoch, stop once it has not improved by ``tol``
         for ``n_iter_no_change`` of them, and keep the best coefficients. Works
-        with every solver. Not used by ``partial_fit``.
+        with every solver. ``partial_fit`` refuses it (``ValueError``), as
+        scikit-learn's SGD estimators do.
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int >= 1, default=5
@@ -111,8 +112,12 @@ _SHARED_DOC_TEMPLATE = """
         Seed of the shuffling of the stochastic solvers and of the validation
         split of early stopping.
     verbose : int, default=0
-        Print one line per iteration or epoch when > 0: objective, optimality
-        measure, step size and elapsed time.
+        When > 0, print a table as the fit runs: a header, then one row per
+        iteration or epoch (the objective, the optimality measure compared
+        with ``tol`` under its own name, the step size, the elapsed time and,
+        with validation data, the validation loss and score), and a closing
+        line saying why the run stopped, after how many iterations and how
+        long, with the final objective and optimality.
     positive : bool, default=False
         Constrain the weights to be non-negative (scikit-learn's spelling, as
         in ``LinearRegression`` and ``Lasso``): ``constraint=NonNegative()``.
@@ -194,7 +199,8 @@ _PARTIAL_FIT_DOC = """One pass (epoch) over ``X``, continuing from the previous 
         changes is kept between calls: the optimiser's buffers (momentum,
         Adam's moments and step count), the learning rate (``"auto"`` is
         resolved on the first call), the schedule's position and its plateau
-        reductions. ``early_stopping`` does not apply.
+        reductions. ``early_stopping=True`` raises a ``ValueError`` (as in
+        scikit-learn's SGD estimators): use ``fit`` for it.
 
         Parameters
         ----------
