@@ -526,6 +526,12 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         failed ``fit`` leaves the estimator unfitted; a failed ``partial_fit``
         leaves it as it was before that call.
         """
+        if partial and self.early_stopping:
+            raise ValueError(
+                "early_stopping should be False with partial_fit (as in scikit-learn's "
+                "SGD estimators): one pass over a block has no held-out data to stop on. "
+                "Use fit with early_stopping=True, or fit(X, y, X_val=, y_val=)."
+            )
         previous = self._fitted_state() if partial else {}
         try:
             return self._fit_unguarded(
@@ -539,12 +545,6 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             raise
 
     def _fit_unguarded(self, X, y, sample_weight, *, partial, classes, init=None, val=None):
-        if partial and self.early_stopping:
-            raise ValueError(
-                "early_stopping should be False with partial_fit (as in scikit-learn's "
-                "SGD estimators): one pass over a block has no held-out data to stop on. "
-                "Use fit with early_stopping=True, or fit(X, y, X_val=, y_val=)."
-            )
         data = inputs_for(X, y).prepare(self, X, y, sample_weight, partial=partial, classes=classes)
         solver = resolve_solver(self.solver)
         solver._validate_params()
@@ -610,24 +610,29 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             )
         if bridge is not None:
             bridge.close(attributes(record.coef))
+        if not partial:
+            self._report(solver, objective.n_samples, record, monitor)
+        self._record_history(record, monitor, partial)
+        self._solver_state = record.result.state
+        for name, value in attributes(record.coef).items():
+            setattr(self, name, value)
+        return self
+
+    def _report(self, solver, n_samples, record, monitor):
+        """The end of a fit: a ConvergenceWarning if it stopped short, ``verbose``'s last line."""
         result = record.result
-        if not result.converged and not partial and not self._max_iter_asked_for(result):
+        if not result.converged and not self._max_iter_asked_for(result):
             warnings.warn(
                 f"solver={solver.name!r} did not converge ({result.message}; "
                 f"max_iter={self.max_iter}): "
                 f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol}. "
                 f"{result.remedy}",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
-        self._record_history(record, monitor, partial)
-        if self.verbose and not partial:
-            unit = "epoch" if self._mini_batches(solver, objective.n_samples) else "iteration"
+        if self.verbose:
+            unit = "epoch" if self._mini_batches(solver, n_samples) else "iteration"
             print(run_summary(solver.name, unit, result, record.history, monitor, self.tol))
-        self._solver_state = result.state
-        for name, value in attributes(record.coef).items():
-            setattr(self, name, value)
-        return self
 
     def _max_iter_asked_for(self, result):
         """With ``tol=None`` a run that reached ``max_iter`` did what was asked (no warning)."""
