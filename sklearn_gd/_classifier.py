@@ -4,7 +4,6 @@ from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
@@ -13,6 +12,7 @@ from ._estimator import (
     _PARTIAL_FIT_DOC,
     PARAMETERS,
     GDLinearModel,
+    available_with_solver,
     documented,
     fit_context,
     init_taking,
@@ -60,7 +60,7 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
 
     __init__ = init_taking({**PARAMETERS, "alpha": 1e-4, "class_weight": None})
 
-    @available_if(GDLinearModel._check_partial_fit)
+    @available_with_solver
     @fit_context(prefer_skip_nested_validation=True)
     @documented(
         _PARTIAL_FIT_DOC,

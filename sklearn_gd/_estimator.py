@@ -17,9 +17,16 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._available_if import _AvailableIfDescriptor
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from . import _migration
 from ._inputs import TrainingData, inputs_for, normalised_weights
 from ._penalty import ElasticNetPenalty
 from ._trainer import RunSettings, train
@@ -30,6 +37,7 @@ from ._training import (
     ValidationRecorder,
     combine,
     fitted_copy,
+    run_summary,
 )
 from .constraints import Constraint, NonNegative
 from .schedules import SCHEDULES, Schedule, make_schedule
@@ -91,7 +99,8 @@ _SHARED_DOC_TEMPLATE = """
         score the model on it (``score``: R^2 or accuracy) after every
         iteration or epoch, stop once it has not improved by ``tol``
         for ``n_iter_no_change`` of them, and keep the best coefficients. Works
-        with every solver. Not used by ``partial_fit``.
+        with every solver. ``partial_fit`` refuses it (``ValueError``), as
+        scikit-learn's SGD estimators do.
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int >= 1, default=5
@@ -103,8 +112,12 @@ _SHARED_DOC_TEMPLATE = """
         Seed of the shuffling of the stochastic solvers and of the validation
         split of early stopping.
     verbose : int, default=0
-        Print one line per iteration or epoch when > 0: objective, optimality
-        measure, step size and elapsed time.
+        When > 0, print a table as the fit runs: a header, then one row per
+        iteration or epoch (the objective, the optimality measure compared
+        with ``tol`` under its own name, the step size, the elapsed time and,
+        with validation data, the validation loss and score), and a closing
+        line saying why the run stopped, after how many iterations and how
+        long, with the final objective and optimality.
     positive : bool, default=False
         Constrain the weights to be non-negative (scikit-learn's spelling, as
         in ``LinearRegression`` and ``Lasso``): ``constraint=NonNegative()``.
@@ -186,7 +199,8 @@ _PARTIAL_FIT_DOC = """One pass (epoch) over ``X``, continuing from the previous 
         changes is kept between calls: the optimiser's buffers (momentum,
         Adam's moments and step count), the learning rate (``"auto"`` is
         resolved on the first call), the schedule's position and its plateau
-        reductions. ``early_stopping`` does not apply.
+        reductions. ``early_stopping=True`` raises a ``ValueError`` (as in
+        scikit-learn's SGD estimators): use ``fit`` for it.
 
         Parameters
         ----------
@@ -260,9 +274,11 @@ def init_taking(parameters):
     def __init__(self, **params):
         unknown = sorted(set(params) - set(parameters))
         if unknown:
+            advice = [_migration.advice(name, params[name]) for name in unknown]
+            advice = "".join(f" Coming from scikit-learn: {text}." for text in advice if text)
             raise TypeError(
                 f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
-                f"{', '.join(map(repr, unknown))}; it takes {', '.join(parameters)}."
+                f"{', '.join(map(repr, unknown))}; it takes {', '.join(parameters)}.{advice}"
             )
         for name, default in parameters.items():
             setattr(self, name, params.get(name, default))
@@ -301,6 +317,76 @@ def predicts_rows(method):
     return predict
 
 
+class OrderedStrOptions(StrOptions):
+    """``StrOptions`` whose message lists the names in the order given.
+
+    scikit-learn's lists a set, whose order changes from one run to the next;
+    this one lists a registry's names in registry order.
+    """
+
+    def __init__(self, names):
+        self.order = list(names)
+        super().__init__(set(self.order))
+
+    def __str__(self):
+        return f"a str among {{{', '.join(map(repr, self.order))}}}"
+
+
+#: Parameters taking an instance of one of these classes: the class itself is a slip.
+_INSTANCE_PARAMETERS = {"solver": Solver, "schedule": Schedule, "constraint": Constraint}
+
+
+def validate_parameters(estimator):
+    """scikit-learn's parameter validation, with advice for a scikit-learn user.
+
+    The same :class:`InvalidParameterError` as ``BaseEstimator._validate_params``
+    (a ``ValueError`` and a ``TypeError``), extended by the migration table's
+    row for the rejected value (``solver="saga"``: what to write instead), or
+    by "did you mean ``Adam()``" for a class given where an instance belongs.
+    """
+    caller = type(estimator).__name__
+    constraints = estimator._parameter_constraints
+    for name, value in estimator.get_params(deep=False).items():
+        base = _INSTANCE_PARAMETERS.get(name)
+        if isinstance(value, type) and base is not None and issubclass(value, base):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {caller} must be an instance, not the class "
+                f"{value.__name__}: did you mean `{value.__name__}()`?"
+            )
+        if name not in constraints:
+            continue
+        try:
+            validate_parameter_constraints(
+                {name: constraints[name]}, {name: value}, caller_name=caller
+            )
+        except InvalidParameterError as exc:
+            advice = _migration.advice(name, value)
+            if advice is None:
+                raise
+            raise InvalidParameterError(f"{exc} Coming from scikit-learn: {advice}.") from None
+
+
+class _AvailableWithSolver(_AvailableIfDescriptor):
+    """``available_if`` whose ``AttributeError`` keeps the reason the check gave.
+
+    scikit-learn's says only "has no attribute"; ``hasattr`` stays False all the same.
+    """
+
+    def _check(self, obj, owner):
+        try:
+            super()._check(obj, owner)
+        except AttributeError as exc:
+            reason = exc.__cause__
+            if reason is None:
+                raise
+            raise AttributeError(f"{exc}: {reason}") from reason
+
+
+def available_with_solver(method):
+    """Decorator: ``method`` exists only for solvers with ``supports_partial_fit``."""
+    return _AvailableWithSolver(method, GDLinearModel._check_partial_fit, method.__name__)
+
+
 class GDLinearModel(CallbackSupportMixin, BaseEstimator):
     """Base class of the estimators: parameters, the fit driver, the linear predictor.
 
@@ -308,14 +394,14 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "solver": [StrOptions(set(SOLVERS)), Solver],
+        "solver": [OrderedStrOptions(SOLVERS), Solver],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-        "schedule": [None, StrOptions(set(SCHEDULES)), Schedule, callable],
+        "schedule": [None, OrderedStrOptions(SCHEDULES), Schedule, callable],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -356,6 +442,9 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if isinstance(value, str) and any(key.startswith(name + "__") for key in params):
                 params[name] = resolve(value)
         return super().set_params(**params)
+
+    def _validate_params(self):
+        validate_parameters(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -438,6 +527,12 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         failed ``fit`` leaves the estimator unfitted; a failed ``partial_fit``
         leaves it as it was before that call.
         """
+        if partial and self.early_stopping:
+            raise ValueError(
+                "early_stopping should be False with partial_fit (as in scikit-learn's "
+                "SGD estimators): one pass over a block has no held-out data to stop on. "
+                "Use fit with early_stopping=True, or fit(X, y, X_val=, y_val=)."
+            )
         previous = self._fitted_state() if partial else {}
         try:
             return self._fit_unguarded(
@@ -516,21 +611,29 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             )
         if bridge is not None:
             bridge.close(attributes(record.coef))
+        if not partial:
+            self._report(solver, objective.n_samples, record, monitor)
+        self._record_history(record, monitor, partial)
+        self._solver_state = record.result.state
+        for name, value in attributes(record.coef).items():
+            setattr(self, name, value)
+        return self
+
+    def _report(self, solver, n_samples, record, monitor):
+        """The end of a fit: a ConvergenceWarning if it stopped short, ``verbose``'s last line."""
         result = record.result
-        if not result.converged and not partial and not self._max_iter_asked_for(result):
+        if not result.converged and not self._max_iter_asked_for(result):
             warnings.warn(
                 f"solver={solver.name!r} did not converge ({result.message}; "
                 f"max_iter={self.max_iter}): "
                 f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol}. "
                 f"{result.remedy}",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
-        self._record_history(record, monitor, partial)
-        self._solver_state = result.state
-        for name, value in attributes(record.coef).items():
-            setattr(self, name, value)
-        return self
+        if self.verbose:
+            unit = "epoch" if self._mini_batches(solver, n_samples) else "iteration"
+            print(run_summary(solver.name, unit, result, record.history, monitor, self.tol))
 
     def _shuffle_generator(self, partial):
         """The generator of a run's shuffles and samples.
@@ -558,10 +661,12 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         """
         if self.tol is not None:
             return self.tol
+        return -np.inf if self._mini_batches(solver, n_samples) else 0.0
+
+    def _mini_batches(self, solver, n_samples):
+        """Whether ``solver`` runs on mini-batches (epochs) of ``n_samples`` rows."""
         batch_size_for = getattr(solver, "batch_size_for", None)
-        if batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples:
-            return -np.inf
-        return 0.0
+        return batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples
 
     def _constraint(self):
         """The constraint on the weights: ``NonNegative()`` for ``positive=True``, a

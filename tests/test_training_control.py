@@ -329,14 +329,16 @@ def test_history_is_consistent_with_n_iter(classification, solver):
 def test_verbose_prints_one_line_per_iteration(regression, solver, capsys):
     X, y = regression
     est = quiet_fit(GDLinearRegression(solver=solver, verbose=1, max_iter=50), X, y)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == est.n_iter_
-    assert all(
-        re.search(r"iteration \d+: objective .*, optimality .*elapsed [\d.]+s", line)
-        for line in lines
-    )
-    if solver != "lbfgs":
-        assert all(", step " in line for line in lines)
+    header, *rows, summary = capsys.readouterr().out.strip().splitlines()
+    assert len(rows) == est.n_iter_
+    columns = r"(iteration|epoch) +objective +.+ +step +time \(s\)"
+    assert re.fullmatch(rf"\[{solver}\] +{columns}", header)
+    for i, row in enumerate(rows):
+        count, objective, _, step, _ = row.split()[1:]
+        assert int(count) == i + 1
+        assert float(objective) == pytest.approx(est.history_["objective"][i], rel=1e-7)
+        assert (step == "-") == (not SOLVERS[solver].uses_learning_rate)
+    assert summary.startswith(f"[{solver}] ")
     quiet_fit(GDLinearRegression(solver=solver, verbose=0, max_iter=50), X, y)
     assert capsys.readouterr().out == ""
 
@@ -439,3 +441,49 @@ def test_convergence_warning_names_solver_measure_tol_and_knobs(classification, 
     assert "tol=1e-12" in message
     assert re.search(r"(gradient|objective change).* is [\d.e+-]+", message)
     assert "max_iter" in message and "StandardScaler" in message
+
+
+def _summary_measure(summary):
+    """The optimality measure the closing line of a verbose fit names."""
+    return re.search(r"final objective \S+, (.+?) = \S+ \(tol=", summary).group(1)
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_verbose_column_is_named_for_the_measure_it_holds(solver, capsys):
+    """The optimality column's title is the run's own measure, as the closing line names it:
+    an objective change per epoch for mini-batch runs (300 rows: more than the default
+    batch of 200), a gradient (mapping) norm otherwise."""
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    quiet_fit(GDLogisticRegression(solver=solver, max_iter=30, random_state=0, verbose=1), X, y)
+    header, *_, summary = capsys.readouterr().out.strip().splitlines()
+    measure = _summary_measure(summary)
+    assert f"  {measure}  " in header
+    mini_batch = SOLVERS[solver].stochastic
+    assert (measure == "objective change") == mini_batch
+    assert header.split()[1] == ("epoch" if mini_batch else "iteration")
+
+
+def test_verbose_early_stopping_shows_validation_score_and_why_it_stopped(capsys):
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    est = GDLogisticRegression(
+        solver="sgd", early_stopping=True, n_iter_no_change=3, random_state=0, verbose=1
+    ).fit(X, y)
+    header, *rows, summary = capsys.readouterr().out.strip().splitlines()
+    assert "val. score" in header and "no improvement" in header
+    assert len(rows) == est.n_iter_
+    scores = [float(row.split()[-2]) for row in rows]
+    np.testing.assert_allclose(scores, est.validation_scores_, atol=5e-5)
+    assert rows[-1].split()[-1] == "3/3"
+    best = int(np.argmax(est.validation_scores_)) + 1
+    assert "early stopping: the validation score did not improve" in summary
+    assert f"kept epoch {best} " in summary
+    assert f"{est.n_iter_} epochs in " in summary
+    assert f"final objective {est.history_['objective'][-1]:.8e}" in summary
+
+
+def test_verbose_closing_line_of_a_run_cut_short_says_so(regression, capsys):
+    X, y = regression
+    quiet_fit(GDLinearRegression(solver="gd", max_iter=3, verbose=1), X, y)
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert summary.startswith("[gd] did not converge (")
+    assert "ConvergenceWarning" in summary and "3 iterations in " in summary

@@ -423,6 +423,7 @@ class _Run:
             callback=callback,
             iterations_above=self.state.above,
             unit="iteration" if self.full_batch else "epoch",
+            optimality_name="max |gradient mapping|" if self.full_batch else None,
         )
         self.optimality = np.inf
         self.remedy = None  # what the warning of a run that stopped short advises

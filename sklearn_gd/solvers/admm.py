@@ -454,7 +454,9 @@ class ADMM(Solver):
             # about grad / rho. Where g does not act (no L1 term) u is 0.
             shifted = z - grad / rho
             u = shifted - objective.prox(shifted, 1.0 / rho)
-        log = IterationLog(self.name, verbose, value, callback=callback)
+        log = IterationLog(
+            self.name, verbose, value, callback=callback, optimality_name="max |gradient mapping|"
+        )
         x = z.copy()
         converged = optimality <= tol
         message = (
@@ -562,7 +564,10 @@ class ADMM(Solver):
             value = smooth + objective.nonsmooth_value(z)
             optimality = max_abs((z - objective.prox(z - t * grad, t)) / t)
             if log is None:
-                log = IterationLog(self.name, verbose, value, callback=callback)
+                log = IterationLog(
+                    self.name, verbose, value, callback=callback,
+                    optimality_name="max |gradient mapping|",
+                )  # fmt: skip
             stop = log.record(value, optimality, theta=z)
             if optimality <= tol:
                 converged = True

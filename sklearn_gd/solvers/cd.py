@@ -162,7 +162,10 @@ class _Run:
             b = self.C[self.d] if self.fit_intercept else np.zeros(self.k)
             self.Z = np.broadcast_to(b, (design.n_samples, self.k)).astype(np.float64)
         self.value = self.F(self.C, self.Z)
-        self.log = IterationLog(solver.name, verbose, self.value, callback=callback)
+        self.log = IterationLog(
+            solver.name, verbose, self.value, callback=callback,
+            optimality_name="max |minimum-norm subgradient|",
+        )  # fmt: skip
 
     # ------------------------------------------------------------- pieces of F
     def data_value(self, Z):
