@@ -307,6 +307,10 @@ class IterationLog:
         self.callback_time += time.perf_counter() - started
         return stop
 
+    #: A callable returning advice that comes before the learning rate's in a
+    #: divergence error (the first-order loop's: scale the features), or None.
+    advice = None
+
     def fail(self, what, learning_rate=None):
         """Raise :class:`DivergenceError`: ``what`` happened at the current iteration."""
         lr = self.learning_rate if self.learning_rate is not None else learning_rate
@@ -318,6 +322,9 @@ class IterationLog:
         )
         if learning_rate is not None and lr is not None and learning_rate != lr:
             hint += f" (The schedule had brought the step to {learning_rate:.3g}.)"
+        first = self.advice() if self.advice is not None else None
+        if first:
+            hint = f"{first} Otherwise {hint[0].lower()}{hint[1:]}"
         raise DivergenceError(
             f"solver={self.solver_name!r} diverged at iteration {self.n_iter}: {what}. {hint}",
             history=self.history,

@@ -55,6 +55,9 @@ AUTO_BATCH = 200
 #: this share of the objective (mini-batch noise leaves about that much), stopped short.
 SHORT_OF_OPTIMUM = 10
 SHORT_SHARE = 1e-3
+#: A divergence error advises scaling the features first when the curvature
+#: diagonal at the start spans more than this factor (scales ten times apart).
+SCALE_SPREAD = 1e2
 
 
 @dataclass
@@ -144,7 +147,7 @@ class FirstOrderSolver(Solver):
     ``auto_learning_rate``
         ``None`` to take ``1 / L`` from the objective's Lipschitz estimate, or
         a fixed number ``a`` (Adam's step is scale-free, so it uses one): the
-        auto rate is then ``a * max(auto_min_distance, min(D, S / a))``,
+        auto rate is then ``min(a * max(auto_min_distance, D), S)``,
         ``D`` and ``S`` the estimates of :func:`coordinate_distance`;
     ``auto_min_distance``
         the least distance that rate assumes (1: a problem whose minimiser is
@@ -220,15 +223,17 @@ class FirstOrderSolver(Solver):
         ``"auto"`` is ``factor / L`` with ``L`` the Lipschitz estimate of the
         (mini-batch) gradient, or, for a rule with a fixed
         ``auto_learning_rate`` ``a`` (Adam's step is measured in units of the
-        coefficients), ``a * max(m, min(D, S / a))`` with ``D`` and ``S`` the
+        coefficients), ``min(a * max(m, D), S)`` with ``D`` and ``S`` the
         estimates of :func:`coordinate_distance` at the start and ``m`` the
         rule's ``auto_min_distance``: coefficients far from the start in units
         of ``a`` (raw regression targets of scale 100) get a rate that can
         reach them, unless a step that large would overshoot the coordinates
-        of features of large scale. With no distance at all (a stationary
-        start) it is ``a``. A rule with ``auto_batch_scaling`` multiplies that
-        by ``sqrt(batch_size / AUTO_BATCH)`` for mini-batches of fewer rows
-        than :data:`AUTO_BATCH`: the noise of a batch of ``b`` rows grows like
+        of features of large scale; ``S`` caps ``a`` itself too (a feature of
+        scale 5e4 needs steps of about 1e-5). With no distance at all (a
+        stationary start) ``a`` replaces ``a * D``. A rule with
+        ``auto_batch_scaling`` multiplies that by
+        ``sqrt(batch_size / AUTO_BATCH)`` for mini-batches of fewer rows than
+        :data:`AUTO_BATCH`: the noise of a batch of ``b`` rows grows like
         ``1 / sqrt(b)``, and for Adam and RMSProp the rate that keeps the
         iterates' noise the same scales like ``sqrt(b)`` (Malladi et al.,
         2022). Without it a constant rate sized for batches of 200 made
@@ -243,8 +248,10 @@ class FirstOrderSolver(Solver):
         if self.auto_learning_rate is not None:
             a = float(self.auto_learning_rate)
             distance, safe = coordinate_distance(parts, theta)
-            distance = max(self.auto_min_distance, min(distance, safe / a))
-            rate = a * (distance if distance > 0 else 1.0)
+            distance = max(self.auto_min_distance, distance)
+            # The cap applies below ``a`` too: the least of a feature of scale
+            # 5e4 needs steps of about 1e-5, and Adam's 0.01 diverged there.
+            rate = min(a * (distance if distance > 0 else 1.0), safe)
             if self.auto_batch_scaling and not full_batch:
                 rate *= min(1.0, np.sqrt(batch_size / AUTO_BATCH))
             return rate
@@ -342,6 +349,28 @@ def coordinate_distance(parts, theta):
     trace = float(np.sum(diagonal)) * G.shape[1]
     safe = float(np.sqrt(2.0 * max(np.mean(values), 0.0) / trace))
     return (distance if np.isfinite(distance) else 0.0), (safe if np.isfinite(safe) else np.inf)
+
+
+def scale_advice(objective, theta):
+    """Advice to scale the features when the curvature diagonal at ``theta`` is spread out.
+
+    Given when its entries span more than :data:`SCALE_SPREAD`.
+
+    The diagonal's entries are the curvatures along the coefficients (the
+    intercept's included): the squared scales of the features, weighted by the
+    loss's curvature. Features whose scales differ a lot want learning rates
+    that differ as much, which one rate cannot give; standardising them is
+    the cure, a smaller rate only a way to survive. Returns None otherwise.
+    """
+    diagonal = np.asarray(objective.curvature_diagonal(theta), dtype=np.float64)
+    curved = diagonal[np.isfinite(diagonal) & (diagonal > 0)]
+    if curved.size < 2 or not curved.max() > SCALE_SPREAD * curved.min():
+        return None
+    return (
+        "Scale the features (e.g. StandardScaler) first: the curvature along the "
+        f"coefficients differs by a factor of {curved.max() / curved.min():.3g} (features "
+        "of very different scales), which no single learning rate suits."
+    )
 
 
 def certified_gap(objective, theta):
@@ -447,6 +476,7 @@ class _Run:
             iterations_above=self.state.above,
             unit="iteration" if self.full_batch else "epoch",
         )
+        self.log.advice = lambda: scale_advice(objective, self.theta0)
         self.optimality = np.inf
         self.remedy = None  # what the warning of a run that stopped short advises
         self.compiled = CompiledEpochs.for_run(solver, objective, self.batch)
