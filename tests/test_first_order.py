@@ -524,6 +524,39 @@ def test_divergence_on_badly_scaled_features_advises_scaling_them_first():
     assert "StandardScaler" not in str(info.value)
 
 
+@pytest.fixture(scope="module")
+def sparse_lasso_problem():
+    import scipy.sparse as sp
+
+    X, y = make_classification(
+        n_samples=600, n_features=300, n_informative=10, n_redundant=5, random_state=0
+    )
+    X = sp.csr_matrix(X * (np.random.default_rng(0).random(X.shape) < 0.1))
+    exact = GDLogisticRegression(solver="cd", alpha=0.01, l1_ratio=1.0, tol=1e-10).fit(X, y)
+    return X, y, exact
+
+
+@pytest.mark.parametrize("average", [False, True])
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_stochastic_l1_fit_is_about_as_sparse_as_the_optimum(
+    sparse_lasso_problem, solver, average, monkeypatch
+):
+    # 39 of 300 coefficients are non-zero at the optimum; the mini-batch
+    # iterates of sgd, adagrad and rmsprop kept 127-140 and their means (the
+    # final phase's, average=True's) up to all 300: the full proximal steps at
+    # the end zero what the full gradient says is zero.
+    X, y, exact = sparse_lasso_problem
+    params = dict(solver=solver, alpha=0.01, l1_ratio=1.0, random_state=0, average=average)
+    est = _quietly(GDLogisticRegression(**params).fit, X, y)
+    optimum = np.count_nonzero(exact.coef_)
+    assert optimum == 39
+    assert np.count_nonzero(est.coef_) <= 1.3 * optimum
+    monkeypatch.setattr("sklearn_gd.solvers._first_order.FINISHING_STEPS", 0)
+    unfinished = _quietly(GDLogisticRegression(**params).fit, X, y)
+    assert fitted_objective(est, X, y) <= fitted_objective(unfinished, X, y)
+    assert np.count_nonzero(unfinished.coef_) > np.count_nonzero(est.coef_)
+
+
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_plateau_stop_far_from_the_optimum_warns(solver):
     # One feature a ten-thousandth the scale of the others: its coefficient
