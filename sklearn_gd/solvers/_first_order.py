@@ -673,7 +673,7 @@ class _Run:
                 converged, message = self._full_batch_end(converged, message)
             elif not self.full_batch:
                 converged, message = self._mini_batch_end(converged, message)
-            if self.objective.penalty.l1 > 0 and (self.solver.stochastic or not self.full_batch):
+            if on_plateau and self.objective.penalty.l1 > 0:  # a stochastic run's end
                 self.theta = proximal_finish(self.objective, self.theta)
             if on_plateau and converged:
                 converged, message = self._plateau_end(message)
