@@ -60,6 +60,19 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
 
     __init__ = init_taking({**PARAMETERS, "alpha": 1e-4, "class_weight": None})
 
+    def _first_block_intercept(self, means):
+        """The block's null intercept, or zero (even odds) when a class is missing from it.
+
+        A class missing from the first block would start at log-odds of about
+        -18, which the steps of the following calls take long to undo (every
+        solver then predicted one class for every row of a six-row problem
+        fitted in two calls); scikit-learn's ``SGDClassifier`` starts at zero.
+        """
+        means = np.asarray(means, dtype=np.float64)
+        # one column per class, or the positive class's share for a binary model
+        missing = np.any(means <= 0) or (means.size == 1 and means[0] >= 1)
+        return np.zeros_like(means) if missing else self._null_intercept(means)
+
     @available_with_solver
     @fit_context(prefer_skip_nested_validation=True)
     @documented(

@@ -199,8 +199,11 @@ _PARTIAL_FIT_DOC = """One pass (epoch) over ``X``, continuing from the previous 
         changes is kept between calls: the optimiser's buffers (momentum,
         Adam's moments and step count), the learning rate (``"auto"`` is
         resolved on the first call), the schedule's position and its plateau
-        reductions. ``early_stopping=True`` raises a ``ValueError`` (as in
-        scikit-learn's SGD estimators): use ``fit`` for it.
+        reductions. With ``batch_size="auto"`` a call's batches are
+        ``min(200, n_samples)`` rows for every solver, taken as mini-batch
+        steps (a block of up to 200 rows is one step; ``batch_size=1`` steps
+        once per row). ``early_stopping=True`` raises a
+        ``ValueError`` (as in scikit-learn's SGD estimators): use ``fit`` for it.
 
         Parameters
         ----------
@@ -705,11 +708,13 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         of ``y`` for least squares, the log-odds or log-frequencies of the
         weighted classes for the classifiers), so that no solver spends its
         first iterations, or its learning rate, on moving the intercept to
-        where the targets are.
+        where the targets are. The first ``partial_fit`` call takes its block's
+        (:meth:`_first_block_intercept`).
         """
 
         def null_intercept():
-            return self._null_intercept(weighted_column_means(data.Y, data.sample_weight))
+            means = weighted_column_means(data.Y, data.sample_weight)
+            return self._first_block_intercept(means) if partial else self._null_intercept(means)
 
         if init is not None:
             return self._given_start(objective, *init, null_intercept), None
@@ -762,6 +767,10 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                     )
                 C[d] = intercept.ravel()
         return C.ravel()
+
+    def _first_block_intercept(self, means):
+        """The intercept the first ``partial_fit`` call starts from: the null one of its block."""
+        return self._null_intercept(means)
 
     def _null_intercept(self, means):
         """The intercept minimising the data term at zero coefficients.

@@ -143,9 +143,9 @@ def test_adamw_settles_off_the_objective_minimum_for_positive_alpha():
 def squared_sums_reference(gradients, lr, epsilon, rho=None):
     """Steps of AdaGrad (rho None) or RMSProp written out from their recurrences.
 
-    AdaGrad sums from ``s_0 = 0``; RMSProp's average starts at ``s_0 = g_1 * g_1``.
+    Both start at ``s_0 = 0`` (the survey's formula, PyTorch's and Keras's RMSProp).
     """
-    s = np.zeros_like(gradients[0]) if rho is None else gradients[0] ** 2
+    s = np.zeros_like(gradients[0])
     steps, scales = [], []
     for g in gradients:
         s = s + g * g if rho is None else rho * s + (1 - rho) * g * g
@@ -173,14 +173,18 @@ def test_adagrad_and_rmsprop_updates_follow_their_recurrences(solver, rho):
     assert prox_step[0] == 0.05 / 1e-3
 
 
-@pytest.mark.parametrize("solver", [AdaGrad(), RMSProp()])
-def test_adagrad_and_rmsprop_first_step_moves_each_coordinate_by_the_rate(solver):
-    """No start-up inflation: the first step is ``eta * sign(g)`` (up to epsilon)."""
+@pytest.mark.parametrize("solver", [AdaGrad(), RMSProp(rho=0.9)])
+def test_first_step_is_the_rate_for_adagrad_and_the_rate_over_root_one_minus_rho_for_rmsprop(
+    solver,
+):
+    """From ``s_0 = 0`` the first step is ``eta sign(g) / sqrt(c)`` (up to epsilon), with
+    ``c`` the weight of ``g^2`` in ``s_1``: 1 for AdaGrad, ``1 - rho`` for RMSProp."""
     obj = squared_objective(alpha=0.0)
     theta = np.zeros(obj.n_coef)
     g = np.array([3.0, -1e-3, 20.0, -0.5])
     step, _, _ = solver.update(g, solver.init_state(theta), theta, 0.01, obj)
-    np.testing.assert_allclose(step, 0.01 * np.sign(g), rtol=1e-4)
+    weight = 1.0 if solver.name == "adagrad" else 1.0 - solver.rho
+    np.testing.assert_allclose(step, 0.01 * np.sign(g) / np.sqrt(weight), rtol=1e-4)
 
 
 def test_adagrad_rate_shrinks_by_itself_rmsprop_rate_does_not():

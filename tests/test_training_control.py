@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -276,6 +277,69 @@ def test_partial_fit_streams_blocks_like_dask_incremental(Estimator):
     assert clf._solver_state.rule[0] == 18 * 5  # Adam's step count: 5 batches per block
     assert clf.score(X, y) > 0.7
     assert np.all(np.diff(clf.history_["time"]) >= 0)
+
+
+# scikit-learn's test_sgd toy problems: two and three classes of three points each
+TOY_X = np.array([[-2, -1], [-1, -1], [-1, -2], [1, 1], [1, 2], [2, 1]], dtype=float)
+TOY_Y = np.array([1, 1, 1, 2, 2, 2])
+TOY_X3 = np.array(
+    [[-1, 1], [-0.75, 0.5], [-1.5, 1.5], [1, 1], [0.75, 0.5], [1.5, 1.5], [-1, -1], [0, -0.5],
+     [1, -1]]
+)  # fmt: skip
+TOY_Y3 = np.array([1, 1, 1, 2, 2, 2, 3, 3, 3])
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("Estimator", [GDLogisticRegression, GDSoftmaxClassifier])
+@pytest.mark.parametrize("solver", STATEFUL)
+def test_partial_fit_on_small_blocks_predicts_the_toy_labels(solver, Estimator, sparse):
+    # scikit-learn's test_partial_fit_binary: a block of one class, then the rest twice
+    X = sp.csr_matrix(TOY_X) if sparse else TOY_X
+    clf = Estimator(solver=solver, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.partial_fit(X[:2], TOY_Y[:2], classes=[1, 2])
+        clf.partial_fit(X[2:], TOY_Y[2:])
+        clf.partial_fit(X[2:], TOY_Y[2:])
+    np.testing.assert_array_equal(clf.predict(X), TOY_Y)
+    np.testing.assert_array_equal(clf.predict([[-1, -1], [2, 2], [3, 2]]), [1, 2, 2])
+    # three classes: the first block holds only the first
+    X3 = sp.csr_matrix(TOY_X3) if sparse else TOY_X3
+    clf = Estimator(solver=solver, random_state=0)
+    clf.partial_fit(X3[:3], TOY_Y3[:3], classes=[1, 2, 3])
+    for _ in range(4):
+        clf.partial_fit(X3[3:], TOY_Y3[3:])
+    assert np.mean(clf.predict(X3) == TOY_Y3) >= 8 / 9  # SGDClassifier's: 6 / 9
+
+
+def test_first_partial_fit_of_a_classifier_starts_at_even_odds():
+    clf = GDLogisticRegression(solver="sgd", learning_rate=1e-12).partial_fit(
+        TOY_X[:2], TOY_Y[:2], classes=[1, 2]
+    )
+    assert abs(clf.intercept_[0]) < 1e-11  # the block's own log-odds would be log(1e-8)
+
+
+@pytest.mark.parametrize("solver", STATEFUL)
+def test_partial_fit_on_six_row_blocks_keeps_its_rate(solver):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, 5))
+    y = (rng.random(600) < 1 / (1 + np.exp(-X @ rng.standard_normal(5)))).astype(int)
+    best = GDLogisticRegression(solver="lbfgs", tol=1e-10).fit(X, y)
+    clf = GDLogisticRegression(solver=solver, random_state=0)
+    for _ in range(300):
+        rows = rng.integers(0, 600, 6)
+        clf.partial_fit(X[rows], y[rows], classes=[0, 1])
+    # 1800 rows: the plateau rule saw 9 means of 200 rows, at most one reduction
+    # (it saw every six-row call's objective before, and the rate fell to 5^-5)
+    assert clf._solver_state.lr_scale >= 0.2
+    start = np.log(2.0)
+    gap = (_log_loss(clf, X, y) - _log_loss(best, X, y)) / (start - _log_loss(best, X, y))
+    assert gap < 1.0  # below where it started
+
+
+def _log_loss(clf, X, y):
+    z = clf.decision_function(X)
+    return np.mean(np.logaddexp(0, z) - y * z) + 0.5 * clf.alpha * np.sum(clf.coef_**2)
 
 
 def test_partial_fit_checks_classes_and_features(classification):

@@ -319,6 +319,10 @@ class IterationLog:
         self._print(value, optimality, learning_rate, elapsed)
         return stop
 
+    #: A callable returning advice that comes before the learning rate's in a
+    #: divergence error (the first-order loop's: scale the features), or None.
+    advice = None
+
     def _print(self, value, optimality, learning_rate, elapsed):
         """The ``verbose`` row of the last record (after the header, on the first)."""
         if not self.verbose:
@@ -350,6 +354,9 @@ class IterationLog:
         )
         if learning_rate is not None and lr is not None and learning_rate != lr:
             hint += f" (The schedule had brought the step to {learning_rate:.3g}.)"
+        first = self.advice() if self.advice is not None else None
+        if first:
+            hint = f"{first} Otherwise {hint[0].lower()}{hint[1:]}"
         raise DivergenceError(
             f"solver={self.solver_name!r} diverged at iteration {self.n_iter}: {what}. {hint}",
             history=self.history,
