@@ -2,13 +2,13 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils._available_if import available_if
 
 from ._estimator import (
     _FITTED_DOC,
     _PARTIAL_FIT_DOC,
     _SHARED_DOC,
     GDLinearModel,
+    available_with_solver,
     documented,
     fit_context,
     predicts_rows,
@@ -71,7 +71,7 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     """
     )
 
-    @available_if(GDLinearModel._check_partial_fit)
+    @available_with_solver
     @fit_context(prefer_skip_nested_validation=True)
     @documented(
         _PARTIAL_FIT_DOC,

@@ -88,7 +88,10 @@ class ISTA(Solver):
         else:
             step = 1.0 / max(objective.lipschitz(), 1e-300)
         value_x = objective.value(x)
-        log = IterationLog(self.name, verbose, value_x, step, callback=callback)
+        log = IterationLog(
+            self.name, verbose, value_x, step, callback=callback,
+            optimality_name="max |gradient mapping|",
+        )  # fmt: skip
         # The optimality is the gradient mapping at this fixed step, not at the
         # backtracked one: a step shrunk by rounding noise would make
         # (y - prox(y - step g)) / step round to exactly 0 (step * g below the
