@@ -17,7 +17,9 @@ from pathlib import Path
 import sklearn_gd
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "sphinxext"))  # gallery_order
+sys.path.insert(0, str(HERE / "sphinxext"))  # gallery_order, doc_tables, generated_tables
+
+import doc_tables  # noqa: E402
 
 # -- Project ------------------------------------------------------------------
 project = "sklearn-gd"
@@ -35,7 +37,10 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",  # docs/benchmarks.md, written by the benchmark scripts
+    "generated_tables",  # the solver capability and migration tables, from the code
 ]
+# Lists of solvers by capability (|partial_fit_solvers| ...), from the registry.
+rst_epilog = doc_tables.substitutions()
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "sphinxext"]
 # ``code`` in single backquotes is a Python object reference, as in scikit-learn.

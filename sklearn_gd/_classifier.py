@@ -4,7 +4,6 @@ from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
@@ -13,6 +12,7 @@ from ._estimator import (
     _PARTIAL_FIT_DOC,
     PARAMETERS,
     GDLinearModel,
+    available_with_solver,
     documented,
     fit_context,
     init_taking,
@@ -60,7 +60,20 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
 
     __init__ = init_taking({**PARAMETERS, "alpha": 1e-4, "class_weight": None})
 
-    @available_if(GDLinearModel._check_partial_fit)
+    def _first_block_intercept(self, means):
+        """The block's null intercept, or zero (even odds) when a class is missing from it.
+
+        A class missing from the first block would start at log-odds of about
+        -18, which the steps of the following calls take long to undo (every
+        solver then predicted one class for every row of a six-row problem
+        fitted in two calls); scikit-learn's ``SGDClassifier`` starts at zero.
+        """
+        means = np.asarray(means, dtype=np.float64)
+        # one column per class, or the positive class's share for a binary model
+        missing = np.any(means <= 0) or (means.size == 1 and means[0] >= 1)
+        return np.zeros_like(means) if missing else self._null_intercept(means)
+
+    @available_with_solver
     @fit_context(prefer_skip_nested_validation=True)
     @documented(
         _PARTIAL_FIT_DOC,

@@ -17,9 +17,16 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._available_if import _AvailableIfDescriptor
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from . import _migration
 from ._inputs import TrainingData, inputs_for, normalised_weights
 from ._penalty import ElasticNetPenalty
 from ._trainer import RunSettings, train
@@ -30,12 +37,13 @@ from ._training import (
     ValidationRecorder,
     combine,
     fitted_copy,
+    run_summary,
 )
 from .constraints import Constraint, NonNegative
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .solvers import SOLVERS, Solver, resolve_solver, solver_names, solvers_with
 from .solvers._first_order import FirstOrderSolver
-from .solvers._precision import ITERATION_CAP
+from .solvers._precision import ITERATION_CAP, rounded_optimality
 
 
 def _quoted(names):
@@ -91,7 +99,8 @@ _SHARED_DOC_TEMPLATE = """
         score the model on it (``score``: R^2 or accuracy) after every
         iteration or epoch, stop once it has not improved by ``tol``
         for ``n_iter_no_change`` of them, and keep the best coefficients. Works
-        with every solver. Not used by ``partial_fit``.
+        with every solver. ``partial_fit`` refuses it (``ValueError``), as
+        scikit-learn's SGD estimators do.
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int >= 1, default=5
@@ -103,8 +112,12 @@ _SHARED_DOC_TEMPLATE = """
         Seed of the shuffling of the stochastic solvers and of the validation
         split of early stopping.
     verbose : int, default=0
-        Print one line per iteration or epoch when > 0: objective, optimality
-        measure, step size and elapsed time.
+        When > 0, print a table as the fit runs: a header, then one row per
+        iteration or epoch (the objective, the optimality measure compared
+        with ``tol`` under its own name, the step size, the elapsed time and,
+        with validation data, the validation loss and score), and a closing
+        line saying why the run stopped, after how many iterations and how
+        long, with the final objective and optimality.
     positive : bool, default=False
         Constrain the weights to be non-negative (scikit-learn's spelling, as
         in ``LinearRegression`` and ``Lasso``): ``constraint=NonNegative()``.
@@ -186,7 +199,11 @@ _PARTIAL_FIT_DOC = """One pass (epoch) over ``X``, continuing from the previous 
         changes is kept between calls: the optimiser's buffers (momentum,
         Adam's moments and step count), the learning rate (``"auto"`` is
         resolved on the first call), the schedule's position and its plateau
-        reductions. ``early_stopping`` does not apply.
+        reductions. With ``batch_size="auto"`` a call's batches are
+        ``min(200, n_samples)`` rows for every solver, taken as mini-batch
+        steps (a block of up to 200 rows is one step; ``batch_size=1`` steps
+        once per row). ``early_stopping=True`` raises a
+        ``ValueError`` (as in scikit-learn's SGD estimators): use ``fit`` for it.
 
         Parameters
         ----------
@@ -260,9 +277,11 @@ def init_taking(parameters):
     def __init__(self, **params):
         unknown = sorted(set(params) - set(parameters))
         if unknown:
+            advice = [_migration.advice(name, params[name]) for name in unknown]
+            advice = "".join(f" Coming from scikit-learn: {text}." for text in advice if text)
             raise TypeError(
                 f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
-                f"{', '.join(map(repr, unknown))}; it takes {', '.join(parameters)}."
+                f"{', '.join(map(repr, unknown))}; it takes {', '.join(parameters)}.{advice}"
             )
         for name, default in parameters.items():
             setattr(self, name, params.get(name, default))
@@ -301,6 +320,76 @@ def predicts_rows(method):
     return predict
 
 
+class OrderedStrOptions(StrOptions):
+    """``StrOptions`` whose message lists the names in the order given.
+
+    scikit-learn's lists a set, whose order changes from one run to the next;
+    this one lists a registry's names in registry order.
+    """
+
+    def __init__(self, names):
+        self.order = list(names)
+        super().__init__(set(self.order))
+
+    def __str__(self):
+        return f"a str among {{{', '.join(map(repr, self.order))}}}"
+
+
+#: Parameters taking an instance of one of these classes: the class itself is a slip.
+_INSTANCE_PARAMETERS = {"solver": Solver, "schedule": Schedule, "constraint": Constraint}
+
+
+def validate_parameters(estimator):
+    """scikit-learn's parameter validation, with advice for a scikit-learn user.
+
+    The same :class:`InvalidParameterError` as ``BaseEstimator._validate_params``
+    (a ``ValueError`` and a ``TypeError``), extended by the migration table's
+    row for the rejected value (``solver="saga"``: what to write instead), or
+    by "did you mean ``Adam()``" for a class given where an instance belongs.
+    """
+    caller = type(estimator).__name__
+    constraints = estimator._parameter_constraints
+    for name, value in estimator.get_params(deep=False).items():
+        base = _INSTANCE_PARAMETERS.get(name)
+        if isinstance(value, type) and base is not None and issubclass(value, base):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {caller} must be an instance, not the class "
+                f"{value.__name__}: did you mean `{value.__name__}()`?"
+            )
+        if name not in constraints:
+            continue
+        try:
+            validate_parameter_constraints(
+                {name: constraints[name]}, {name: value}, caller_name=caller
+            )
+        except InvalidParameterError as exc:
+            advice = _migration.advice(name, value)
+            if advice is None:
+                raise
+            raise InvalidParameterError(f"{exc} Coming from scikit-learn: {advice}.") from None
+
+
+class _AvailableWithSolver(_AvailableIfDescriptor):
+    """``available_if`` whose ``AttributeError`` keeps the reason the check gave.
+
+    scikit-learn's says only "has no attribute"; ``hasattr`` stays False all the same.
+    """
+
+    def _check(self, obj, owner):
+        try:
+            super()._check(obj, owner)
+        except AttributeError as exc:
+            reason = exc.__cause__
+            if reason is None:
+                raise
+            raise AttributeError(f"{exc}: {reason}") from reason
+
+
+def available_with_solver(method):
+    """Decorator: ``method`` exists only for solvers with ``supports_partial_fit``."""
+    return _AvailableWithSolver(method, GDLinearModel._check_partial_fit, method.__name__)
+
+
 class GDLinearModel(CallbackSupportMixin, BaseEstimator):
     """Base class of the estimators: parameters, the fit driver, the linear predictor.
 
@@ -308,14 +397,14 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "solver": [StrOptions(set(SOLVERS)), Solver],
+        "solver": [OrderedStrOptions(SOLVERS), Solver],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-        "schedule": [None, StrOptions(set(SCHEDULES)), Schedule, callable],
+        "schedule": [None, OrderedStrOptions(SCHEDULES), Schedule, callable],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -356,6 +445,9 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             if isinstance(value, str) and any(key.startswith(name + "__") for key in params):
                 params[name] = resolve(value)
         return super().set_params(**params)
+
+    def _validate_params(self):
+        validate_parameters(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -425,7 +517,8 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         return {
             name: value
             for name, value in vars(self).items()
-            if (name.endswith("_") and not name.startswith("__")) or name == "_solver_state"
+            if (name.endswith("_") and not name.startswith("__"))
+            or name in ("_solver_state", "_shuffle_rng")
         }
 
     def _fit(self, X, y, sample_weight, *, partial=False, classes=None, init=None, val=None):
@@ -437,6 +530,12 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         failed ``fit`` leaves the estimator unfitted; a failed ``partial_fit``
         leaves it as it was before that call.
         """
+        if partial and self.early_stopping:
+            raise ValueError(
+                "early_stopping should be False with partial_fit (as in scikit-learn's "
+                "SGD estimators): one pass over a block has no held-out data to stop on. "
+                "Use fit with early_stopping=True, or fit(X, y, X_val=, y_val=)."
+            )
         previous = self._fitted_state() if partial else {}
         try:
             return self._fit_unguarded(
@@ -453,7 +552,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         data = inputs_for(X, y).prepare(self, X, y, sample_weight, partial=partial, classes=classes)
         solver = resolve_solver(self.solver)
         solver._validate_params()
-        random_state = check_random_state(self.random_state)
+        random_state = self._shuffle_generator(partial)
         validation = None if val is None else self._validation_data(*val)
         watched = (self.early_stopping and not partial) or validation is not None
         if watched and not solver.reports_iterates:
@@ -515,21 +614,69 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
             )
         if bridge is not None:
             bridge.close(attributes(record.coef))
+        if not partial:
+            self._report(solver, objective.n_samples, record, monitor)
+            if record.result.converged and record.coef is record.result.coef:
+                self._check_rounded_coefficients(solver, objective, record.result, dtype)
+        self._record_history(record, monitor, partial)
+        self._solver_state = record.result.state
+        for name, value in attributes(record.coef).items():
+            setattr(self, name, value)
+        return self
+
+    def _report(self, solver, n_samples, record, monitor):
+        """The end of a fit: a ConvergenceWarning if it stopped short, ``verbose``'s last line."""
         result = record.result
-        if not result.converged and not partial and not self._max_iter_asked_for(result):
+        if not result.converged and not self._max_iter_asked_for(result):
             warnings.warn(
                 f"solver={solver.name!r} did not converge ({result.message}; "
                 f"max_iter={self.max_iter}): "
                 f"{result.optimality_name} is {result.optimality:.3g}, tol={self.tol}. "
                 f"{result.remedy}",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
-        self._record_history(record, monitor, partial)
-        self._solver_state = result.state
-        for name, value in attributes(record.coef).items():
-            setattr(self, name, value)
-        return self
+        if self.verbose:
+            unit = "epoch" if self._mini_batches(solver, n_samples) else "iteration"
+            print(run_summary(solver.name, unit, result, record.history, monitor, self.tol))
+
+    def _shuffle_generator(self, partial):
+        """The generator of a run's shuffles and samples.
+
+        ``fit`` starts one from ``random_state``; each ``partial_fit`` call
+        continues the stream of the calls before it, so that ``k`` calls over
+        the same data shuffle as the ``k`` epochs of one ``fit`` do.
+        """
+        if not (partial and hasattr(self, "_shuffle_rng")):
+            self._shuffle_rng = check_random_state(self.random_state)
+        return self._shuffle_rng
+
+    def _check_rounded_coefficients(self, solver, objective, result, dtype):
+        """Warn when the coefficients kept in ``dtype`` miss the ``tol`` the solver met.
+
+        On float32 data ``coef_`` is the float64 point the solver reached,
+        rounded: that moves the gradient by about the curvature times
+        ``eps * |coef|``. Only full-batch runs stop on a gradient measure.
+        """
+        tol = self.tol
+        if np.dtype(dtype) == np.float64 or tol is None or not result.optimality <= tol:
+            return
+        if self._mini_batches(solver, objective.n_samples):
+            return
+        rounded = rounded_optimality(objective, result.coef, result.optimality, dtype, tol)
+        if rounded is None or rounded <= tol:
+            return
+        name = np.dtype(dtype).name
+        warnings.warn(
+            f"solver={solver.name!r} did not converge in {name}: it reached "
+            f"{result.optimality_name} {result.optimality:.3g} <= tol={tol} in float64, but "
+            f"the coefficients kept in {name} (coef_, intercept_: those rounded) have "
+            f"{result.optimality_name} {rounded:.3g}. tol={tol} is below the precision of "
+            f"{name} coefficients on this problem; float64 data, or tol >= {rounded:.2g}, "
+            "removes this warning.",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
 
     def _max_iter_asked_for(self, result):
         """With ``tol=None`` a run that reached ``max_iter`` did what was asked (no warning)."""
@@ -546,10 +693,12 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         """
         if self.tol is not None:
             return self.tol
+        return -np.inf if self._mini_batches(solver, n_samples) else 0.0
+
+    def _mini_batches(self, solver, n_samples):
+        """Whether ``solver`` runs on mini-batches (epochs) of ``n_samples`` rows."""
         batch_size_for = getattr(solver, "batch_size_for", None)
-        if batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples:
-            return -np.inf
-        return 0.0
+        return batch_size_for is not None and batch_size_for(self.batch_size, n_samples) < n_samples
 
     def _constraint(self):
         """The constraint on the weights: ``NonNegative()`` for ``positive=True``, a
@@ -588,11 +737,13 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         of ``y`` for least squares, the log-odds or log-frequencies of the
         weighted classes for the classifiers), so that no solver spends its
         first iterations, or its learning rate, on moving the intercept to
-        where the targets are.
+        where the targets are. The first ``partial_fit`` call takes its block's
+        (:meth:`_first_block_intercept`).
         """
 
         def null_intercept():
-            return self._null_intercept(weighted_column_means(data.Y, data.sample_weight))
+            means = weighted_column_means(data.Y, data.sample_weight)
+            return self._first_block_intercept(means) if partial else self._null_intercept(means)
 
         if init is not None:
             return self._given_start(objective, *init, null_intercept), None
@@ -645,6 +796,10 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                     )
                 C[d] = intercept.ravel()
         return C.ravel()
+
+    def _first_block_intercept(self, means):
+        """The intercept the first ``partial_fit`` call starts from: the null one of its block."""
+        return self._null_intercept(means)
 
     def _null_intercept(self, means):
         """The intercept minimising the data term at zero coefficients.

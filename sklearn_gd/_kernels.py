@@ -22,7 +22,7 @@ scales it), the gradient is :math:`G_W = f_i x_i^\top g + \lambda_2 W`,
   \mathrm{prox}_{\eta\lambda_1 / (\sqrt{\hat v} + \epsilon)}(\theta - \eta \hat m /
   (\sqrt{\hat v} + \epsilon))`;
 - ``adagrad`` (AdaGrad and RMSProp): :math:`s \leftarrow \beta_2 s + \beta_1 G
-  \odot G` (:math:`s = G \odot G` at the first update; AdaGrad's
+  \odot G` from :math:`s = 0` (AdaGrad's
   :math:`\beta_1 = \beta_2 = 1`, RMSProp's :math:`\beta_1 = 1 - \rho, \beta_2 =
   \rho`), :math:`\theta \leftarrow \mathrm{prox}_{D\lambda_1}(\theta - D G)`
   with :math:`D = \eta / (\sqrt s + \epsilon)`.
@@ -352,7 +352,7 @@ def _epoch(
     ``s1w, s2w`` those of the momentum's previous iterate and previous
     gradient, or of Adam's moments, or (``s2w``) AdaGrad's sum of squared
     gradients (``s1b, s2b`` for the intercept); ``t0`` is Adam's step count
-    (AdaGrad's: 0 before its first update). ``lrs`` holds the step of every update, or one step
+    (unused by AdaGrad). ``lrs`` holds the step of every update, or one step
     for all. ``avg1_*, avg2_*`` are two running means of the iterates holding
     ``avg_count`` iterates each; mean ``r`` takes the iterate after every
     update from the ``avg_from[r]``-th of the epoch on. ``values`` receives
@@ -516,9 +516,9 @@ def _epoch(
         else:
             if method == ADAM or method == ADAGRAD:
                 t += 1
-            if method == ADAGRAD:  # s = c1 s + c2 g^2, and s = g^2 at the first update
-                c1 = beta_2 if t > 1 else 0.0
-                c2 = beta_1 if t > 1 else 1.0
+            if method == ADAGRAD:  # s = c1 s + c2 g^2
+                c1 = beta_2
+                c2 = beta_1
             else:
                 c1 = 1.0 - beta_1**t
                 c2 = 1.0 - beta_2**t
@@ -773,7 +773,7 @@ def run_epoch(
         iterate and gradient, or Adam's first and second moments, or (the last
         two) AdaGrad's ``s``. None for sgd.
     t : int
-        Adam's step count before the epoch (AdaGrad's: 0 before its first update).
+        Adam's step count before the epoch (unused by AdaGrad and RMSProp).
     batch : int
         Most rows per update: ``order`` is cut into ``ceil(len(order) / batch)``
         consecutive runs of equal size within one row (as

@@ -7,6 +7,7 @@ scikit-learn's estimator API; the estimator turns the :class:`RunRecord` into it
 fitted attributes and warnings.
 """
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,30 @@ class RunRecord:
     coef: np.ndarray
     result: object
     history: dict
+
+
+def settings_taken(method, settings):
+    """The entries of ``settings`` that ``method`` takes, read from its signature.
+
+    A solver's ``minimize`` names the run settings that apply to it and refuses
+    any other with a TypeError; one that takes ``**settings`` gets them all.
+
+    Parameters
+    ----------
+    method : callable
+        A solver's ``minimize`` or ``partial_minimize``.
+    settings : dict
+        Every run setting, by keyword.
+
+    Returns
+    -------
+    dict
+        The settings ``method`` accepts.
+    """
+    parameters = inspect.signature(method).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return dict(settings)
+    return {name: value for name, value in settings.items() if name in parameters}
 
 
 def train(solver, objective, theta0, settings, *, partial=False, state=None, monitor=None,
@@ -86,11 +111,10 @@ def train(solver, objective, theta0, settings, *, partial=False, state=None, mon
         record_batches=settings.record_batches,
     )
     if partial:
-        result = solver.partial_minimize(objective, theta0, initial_state=state, **common)
+        method, run = solver.partial_minimize, dict(common, initial_state=state)
     else:
-        result = solver.minimize(
-            objective, theta0, max_iter=settings.max_iter, callback=callback, **common
-        )
+        method, run = solver.minimize, dict(common, max_iter=settings.max_iter, callback=callback)
+    result = method(objective, theta0, **settings_taken(method, run))
     coef = result.coef
     history = {key: np.asarray(value, dtype=np.float64) for key, value in result.history.items()}
     if recorder is not None:

@@ -88,6 +88,15 @@ class ValidationMonitor:
         self.scores.append(score)
         return self.observe(score, theta)
 
+    def progress(self):
+        """The ``verbose`` column: iterations without improvement so far, of the patience."""
+        return [("no improvement", f"{self._stalled}/{self.n_iter_no_change}")]
+
+    @property
+    def stopped(self):
+        """Whether the rule has asked the run to stop."""
+        return self._stalled >= self.n_iter_no_change
+
     def observe(self, score, theta):
         """The stopping rule on a ``score`` already computed for ``theta``."""
         self._stalled = self._stalled + 1 if score < self.best_score + self.tol else 0
@@ -118,6 +127,13 @@ class ValidationRecorder:
     @property
     def last_score(self):
         return self.scores[-1]
+
+    def progress(self):
+        """The ``verbose`` columns: the data term and the score on the validation data."""
+        return [
+            ("val. loss", f"{self.losses[-1]:.6e}"),
+            ("val. score", f"{self.scores[-1]:.4f}"),
+        ]
 
     def __call__(self, theta):
         self.losses.append(float(self.objective.value(theta)))
@@ -187,17 +203,75 @@ class CallbackBridge:
         )
 
 
-def combine(callbacks):
-    """One ``callback(theta) -> stop`` calling each of ``callbacks`` (None if empty)."""
-    callbacks = [cb for cb in callbacks if cb is not None]
-    if not callbacks:
-        return None
+class _Combined:
+    """Several callbacks as one; its ``progress()`` joins theirs (see :func:`combine`)."""
 
-    def callback(theta):
-        stops = [bool(cb(theta)) for cb in callbacks]
+    def __init__(self, callbacks):
+        self.callbacks = callbacks
+
+    def __call__(self, theta):
+        stops = [bool(cb(theta)) for cb in self.callbacks]
         return any(stops)
 
-    return callback
+    def progress(self):
+        return [
+            column
+            for cb in self.callbacks
+            if hasattr(cb, "progress")
+            for column in cb.progress()
+        ]
+
+
+def combine(callbacks):
+    """One ``callback(theta) -> stop`` calling each of ``callbacks`` (None if empty).
+
+    Its ``progress()`` gives the ``verbose`` columns of those that have one
+    (the validation score, early stopping's patience).
+    """
+    callbacks = [cb for cb in callbacks if cb is not None]
+    return _Combined(callbacks) if callbacks else None
+
+
+def run_summary(solver_name, unit, result, history, monitor, tol):
+    """The closing line of a ``verbose`` fit: why it stopped, how long, where.
+
+    Parameters
+    ----------
+    solver_name : str
+        For the prefix, as the rows of the run.
+    unit : str
+        ``"iteration"`` or ``"epoch"``.
+    result : SolverResult
+        The run's result (message, convergence, optimality and its name).
+    history : dict of ndarray
+        The run's history.
+    monitor : ValidationMonitor or None
+        Early stopping, when it watched the run.
+    tol : float or None
+        The estimator's ``tol``.
+
+    Returns
+    -------
+    str
+    """
+    n = len(history["objective"])
+    if monitor is not None and monitor.stopped:
+        best = int(np.argmax(monitor.scores))
+        reason = (
+            f"early stopping: the validation score did not improve by more than "
+            f"tol={tol:g} for {monitor.n_iter_no_change} {unit}s; kept {unit} {best + 1} "
+            f"(validation score {monitor.scores[best]:.4f})"
+        )
+    elif result.converged:
+        reason = f"converged: {result.message}"
+    else:
+        reason = f"did not converge ({result.message}): ConvergenceWarning"
+    elapsed = history["time"][-1] if n else 0.0
+    return (
+        f"[{solver_name}] {reason}. {n} {unit}{'s' if n != 1 else ''} in {elapsed:.3f} s; "
+        f"final objective {history['objective'][-1]:.8e}, "
+        f"{result.optimality_name} = {result.optimality:.3e} (tol={tol})"
+    )
 
 
 def fitted_copy(estimator, attributes):

@@ -2,13 +2,13 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils._available_if import available_if
 
 from ._estimator import (
     _FITTED_DOC,
     _PARTIAL_FIT_DOC,
     _SHARED_DOC,
     GDLinearModel,
+    available_with_solver,
     documented,
     fit_context,
     predicts_rows,
@@ -48,11 +48,14 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        Weights ``w``; one row per target when ``y`` was 2-D (of shape
-        (n_samples, 1) too, as in scikit-learn).
+        Weights ``w``; one row per target when ``y`` had several columns. A
+        column ``y`` of shape (n_samples, 1) gives shape (n_features,), as
+        scikit-learn's ``Ridge``, ``Lasso`` and ``SGDRegressor`` (not
+        ``LinearRegression``, whose (1, n_features) scikit-learn's own tests
+        mark as breaking its contract).
     intercept_ : float or ndarray of shape (n_targets,)
         Intercept ``b`` (0.0 when ``fit_intercept=False``); an array when ``y``
-        was 2-D.
+        was 2-D (of shape (1,) for a column ``y``, as ``Ridge``).
 """
         + _FITTED_DOC
         + """
@@ -68,7 +71,7 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     """
     )
 
-    @available_if(GDLinearModel._check_partial_fit)
+    @available_with_solver
     @fit_context(prefer_skip_nested_validation=True)
     @documented(
         _PARTIAL_FIT_DOC,
@@ -104,9 +107,14 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         return super()._target_matrix(targets, dtype)
 
     def _coef_attributes(self, C, d):
+        """``coef_`` 1-D for one target, as ``Ridge``: also for ``y`` of shape (n_samples, 1).
+
+        The intercept of a 2-D ``y`` stays an array (of shape (1,) for a column).
+        """
         attributes = super()._coef_attributes(C, d)
-        if not getattr(self, "_multi_output_", False):
+        if C.shape[1] == 1:
             attributes["coef_"] = attributes["coef_"].ravel()
+        if not getattr(self, "_multi_output_", False):
             attributes["intercept_"] = attributes["intercept_"][0]
         return attributes
 
@@ -127,7 +135,7 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted values; 2-D when ``y`` was 2-D.
+            Predicted values; 2-D when ``y`` had several columns (1-D for a
+            column ``y`` of shape (n_samples, 1), as ``Ridge`` and ``Lasso``).
         """
-        Z = self._linear_predictor(X)
-        return Z.reshape(Z.shape[0], -1) if getattr(self, "_multi_output_", False) else Z
+        return self._linear_predictor(X)

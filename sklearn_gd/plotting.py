@@ -34,6 +34,26 @@ _Y_LABELS = {
 _X_LABELS = {"iteration": "iteration / epoch", "time": "time (s)"}
 
 
+#: Line styles taken in turn once the colours of the colour cycle are used up.
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _curve_style(index, rcparams, kwargs):
+    """Colour and line style of the ``index``-th curve on an axes (unless given).
+
+    Curve ``i`` takes colour ``i mod k`` of the colour cycle (``k`` colours, 10
+    by default) and line style ``i // k`` of :data:`_LINESTYLES`: a figure of
+    the fourteen solvers has no two curves alike (up to ``4 k`` curves).
+    """
+    colors = rcparams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    style = {}
+    if "color" not in kwargs and "c" not in kwargs:
+        style["color"] = colors[index % len(colors)]
+    if "linestyle" not in kwargs and "ls" not in kwargs:
+        style["linestyle"] = _LINESTYLES[(index // len(colors)) % len(_LINESTYLES)]
+    return style
+
+
 def _pyplot(caller):
     """``matplotlib.pyplot``, or an ImportError saying how to install it."""
     try:
@@ -196,7 +216,8 @@ class LossCurveDisplay:
                 xs = np.asarray(history["time"], dtype=float)
             else:
                 xs = np.arange(1, values.shape[0] + 1)
-            (line,) = ax.plot(xs, values, label=label, **kwargs)
+            style = _curve_style(len(ax.get_lines()), plt.rcParams, kwargs)
+            (line,) = ax.plot(xs, values, label=label, **style, **kwargs)
             self.lines_.append(line)
         if log_scale:
             ax.set_yscale("log")

@@ -174,8 +174,8 @@ def test_two_dimensional_targets_fit_one_model_per_column(solver):
         np.testing.assert_allclose(est.coef_[k], one.coef_, rtol=1e-3, atol=1e-3)
     assert est.predict(X).shape == (30, 2)
     column = _quiet_fit(GDLinearRegression(solver=solver), X, Y[:, :1])
-    assert column.coef_.shape == (1, 3) and column.intercept_.shape == (1,)
-    assert column.predict(X).shape == (30, 1)
+    assert column.coef_.shape == (3,) and column.intercept_.shape == (1,)  # as Ridge
+    assert column.predict(X).shape == (30,)
 
 
 # -------------------------------------------------------- a chosen start point

@@ -35,6 +35,7 @@ from joblib import Parallel, delayed
 from scipy.special import log_expit, log_softmax
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import Lasso, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -345,7 +346,7 @@ def test_warm_start_goes_on_from_the_previous_coefficients(cls, solver, batch_si
         assert warm.n_iter_ <= 2 and (warm.n_iter_ < first or first <= 2), (first, warm.n_iter_)
         np.testing.assert_allclose(warm.coef_, coef, rtol=1e-7, atol=1e-9)
         if solver == "admm":
-            return  # it starts its dual variables afresh: a warm start saves it little
+            return  # rho starts afresh, and its balancing, not the start, sets the count
         warm.set_params(alpha=0.012)
         cold.set_params(alpha=0.012)
         warm_n, cold_n = warm.fit(X, y).n_iter_, cold.fit(X, y).n_iter_
@@ -591,3 +592,35 @@ def test_fit_does_not_modify_the_solver_object(solver):
     assert {k: v for k, v in after.items() if k != "solver"} == {
         k: v for k, v in params.items() if k != "solver"
     }
+
+
+class _PlainLBFGS(LBFGS):
+    """An L-BFGS whose ``minimize`` takes the essential settings and nothing else."""
+
+    def minimize(self, objective, theta0, *, max_iter, tol):
+        return super().minimize(objective, theta0, max_iter=max_iter, tol=tol)
+
+
+def test_estimator_passes_a_solver_only_the_settings_its_minimize_takes():
+    X, y, _ = make_data(GDLinearRegression)
+    plain = GDLinearRegression(solver=_PlainLBFGS(), learning_rate=0.1, tol=1e-8).fit(X, y)
+    named = GDLinearRegression(solver="lbfgs", learning_rate=0.1, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(plain.coef_, named.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("n_targets", [None, 1, 2])
+@pytest.mark.parametrize("l1_ratio, reference", [(0.0, Ridge), (1.0, Lasso)])
+def test_regression_attribute_and_prediction_shapes_follow_ridge_and_lasso(
+    n_targets, l1_ratio, reference
+):
+    """test_common.py::test_linear_model_regressor_coef_shape: a column y gives a 1-D coef_."""
+    X, y, _ = make_data(GDLinearRegression)
+    Y = y if n_targets is None else np.column_stack([y * (k + 1) for k in range(n_targets)])
+    solver = "lbfgs" if l1_ratio == 0 else "cd"
+    ours = GDLinearRegression(solver=solver, alpha=0.1, l1_ratio=l1_ratio, tol=1e-8).fit(X, Y)
+    params = {"alpha": 0.1 * len(y)} if l1_ratio == 0 else {"alpha": 0.1, "tol": 1e-12}
+    ref = reference(**params).fit(X, Y)
+    assert ours.coef_.shape == ref.coef_.shape
+    assert np.shape(ours.intercept_) == np.shape(ref.intercept_)
+    assert ours.predict(X).shape == ref.predict(X).shape
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-5, atol=1e-5)

@@ -125,3 +125,25 @@ def test_from_estimator_tells_a_foreign_estimator_from_an_unfitted_one():
         LossCurveDisplay.from_estimator(make_pipeline(StandardScaler(), foreign))
     with pytest.raises(NotFittedError, match="GDLogisticRegression.*not fitted.*call fit"):
         LossCurveDisplay.from_estimator(GDLogisticRegression())
+
+
+def _history(seed):
+    values = np.sort(np.random.default_rng(seed).random(5))[::-1]
+    return {"objective": values, "time": np.arange(5.0)}
+
+
+def test_every_curve_of_a_fourteen_model_plot_has_its_own_style():
+    """Colours repeat after the colour cycle (10 by default); the line style then changes,
+    so no two of 14 curves look alike, on one display or overlaid on its axes."""
+    n_colors = len(plt.rcParams["axes.prop_cycle"].by_key()["color"])
+    n = n_colors + 4
+    labels = [f"model {i}" for i in range(n)]
+    display = LossCurveDisplay([_history(i) for i in range(n)], labels=labels).plot()
+    styles = [(line.get_color(), line.get_linestyle()) for line in display.lines_]
+    assert len(set(styles)) == n
+    more = LossCurveDisplay([_history(99)], labels=["o"]).plot(ax=display.ax_)
+    styles.append((more.lines_[0].get_color(), more.lines_[0].get_linestyle()))
+    assert len(set(styles)) == n + 1
+    # a style the caller gives wins
+    dashed = LossCurveDisplay([_history(0), _history(1)]).plot(linestyle="--", color="k")
+    assert {(line.get_color(), line.get_linestyle()) for line in dashed.lines_} == {("k", "--")}

@@ -13,8 +13,16 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import classification_data, estimator_data, fitted_objective, regression_data
+from conftest import (
+    classification_data,
+    estimator_data,
+    fitted_objective,
+    offset_regression,
+    regression_data,
+)
+from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
 
 import sklearn_gd._objective as objective_module
 from sklearn_gd import (
@@ -143,9 +151,9 @@ def test_adamw_settles_off_the_objective_minimum_for_positive_alpha():
 def squared_sums_reference(gradients, lr, epsilon, rho=None):
     """Steps of AdaGrad (rho None) or RMSProp written out from their recurrences.
 
-    AdaGrad sums from ``s_0 = 0``; RMSProp's average starts at ``s_0 = g_1 * g_1``.
+    Both start at ``s_0 = 0`` (the survey's formula, PyTorch's and Keras's RMSProp).
     """
-    s = np.zeros_like(gradients[0]) if rho is None else gradients[0] ** 2
+    s = np.zeros_like(gradients[0])
     steps, scales = [], []
     for g in gradients:
         s = s + g * g if rho is None else rho * s + (1 - rho) * g * g
@@ -173,14 +181,18 @@ def test_adagrad_and_rmsprop_updates_follow_their_recurrences(solver, rho):
     assert prox_step[0] == 0.05 / 1e-3
 
 
-@pytest.mark.parametrize("solver", [AdaGrad(), RMSProp()])
-def test_adagrad_and_rmsprop_first_step_moves_each_coordinate_by_the_rate(solver):
-    """No start-up inflation: the first step is ``eta * sign(g)`` (up to epsilon)."""
+@pytest.mark.parametrize("solver", [AdaGrad(), RMSProp(rho=0.9)])
+def test_first_step_is_the_rate_for_adagrad_and_the_rate_over_root_one_minus_rho_for_rmsprop(
+    solver,
+):
+    """From ``s_0 = 0`` the first step is ``eta sign(g) / sqrt(c)`` (up to epsilon), with
+    ``c`` the weight of ``g^2`` in ``s_1``: 1 for AdaGrad, ``1 - rho`` for RMSProp."""
     obj = squared_objective(alpha=0.0)
     theta = np.zeros(obj.n_coef)
     g = np.array([3.0, -1e-3, 20.0, -0.5])
     step, _, _ = solver.update(g, solver.init_state(theta), theta, 0.01, obj)
-    np.testing.assert_allclose(step, 0.01 * np.sign(g), rtol=1e-4)
+    weight = 1.0 if solver.name == "adagrad" else 1.0 - solver.rho
+    np.testing.assert_allclose(step, 0.01 * np.sign(g) / np.sqrt(weight), rtol=1e-4)
 
 
 def test_adagrad_rate_shrinks_by_itself_rmsprop_rate_does_not():
@@ -316,8 +328,17 @@ def test_admm_row_side_solves_the_ridge_system_of_the_hessian(
     )
     factor = ridge_factor(objective, max_size=100)
     assert isinstance(factor, RowSide)
-    H = objective.hessian(np.zeros(objective.n_coef))
-    g0 = objective.smooth_value_and_gradient(np.zeros(objective.n_coef))[1]
+    # the solve is in float64 whatever X's dtype (on the objective's targets): so
+    # is the reference
+    exact = Objective(
+        Design(X.astype(np.float64), fit_intercept),
+        SquaredLoss(),
+        np.asarray(objective.Y, dtype=np.float64),
+        weights,
+        ElasticNetPenalty(l2, 0.0),
+    )
+    H = exact.hessian(np.zeros(exact.n_coef))
+    g0 = exact.smooth_value_and_gradient(np.zeros(exact.n_coef))[1]
     for rho in [1e-3, 1.0, 50.0, 1.0]:
         v = rng.standard_normal(objective.n_coef)
         expected = np.linalg.solve(H + rho * np.eye(objective.n_coef), rho * v - g0)
@@ -338,6 +359,75 @@ def test_admm_factor_side_follows_the_shape():
     assert isinstance(ridge_factor(wide, max_size=100), RowSide)
     assert ridge_factor(tall, max_size=3) is None
     assert ridge_factor(wide, max_size=2) is None
+
+
+def wide_least_squares(seed=0):
+    """12 samples, 24 features in [0, 1): the sample-weight consistency data of
+    scikit-learn's ridge tests, underdetermined for ordinary least squares."""
+    rng = np.random.RandomState(seed)
+    return rng.rand(12, 24), rng.rand(12), rng.uniform(0.01, 2.0, 12)
+
+
+@pytest.mark.parametrize(
+    "case", ["weights", "weights times pi", "zero weights", "csr, two outputs"]
+)
+def test_admm_least_squares_on_wide_data_converges_to_a_tight_tol(case):
+    """Without an L1 term the primal residual is zero: residual balancing halved rho
+    at every iteration, and the row-side solve, rho v - g0 over rho, amplified its
+    rounding by 1/rho until the fit raised DivergenceError (iteration 55). A convex
+    quadratic must converge: to a minimiser of the weighted least squares."""
+    X, y, weights = wide_least_squares()
+    Y = y
+    if case == "weights times pi":
+        weights = np.pi * weights
+    elif case == "zero weights":
+        weights[-5:] = 0.0
+        y[-5:] *= 1000
+    elif case == "csr, two outputs":
+        X = sp.csr_matrix(np.where(X < 0.3, 0.0, X))
+        Y, weights = np.c_[y, 2 * y + 1], None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegression(solver="admm", alpha=0.0, tol=1e-12, max_iter=2000)
+        model.fit(X, Y, sample_weight=weights)
+    # an interpolating minimiser: every weighted residual vanishes
+    residual = model.predict(X) - Y
+    if weights is not None:
+        residual = residual[weights > 0]
+    assert np.max(np.abs(residual)) < 1e-9
+
+
+def test_admm_rho_stays_within_its_range_of_the_start_without_an_l1_term():
+    """Without an L1 term the primal residual is zero and residual balancing asks to
+    halve rho at every iteration: it stops at RHO_RANGE below its start (0.1 L)."""
+    from sklearn_gd.solvers import admm
+
+    X, y, _ = wide_least_squares()
+    model = GDLinearRegression(solver="admm", alpha=0.0, tol=None, max_iter=300).fit(X, y)
+    objective = Objective(
+        Design(X, True), SquaredLoss(), y[:, None], np.ones(12), ElasticNetPenalty(0.0, 0.0)
+    )
+    start = 0.1 * objective.lipschitz()
+    assert model._solver_state["rho"] == pytest.approx(start / admm.RHO_RANGE, rel=0.5)
+
+
+@pytest.mark.parametrize("Estimator", [GDLinearRegression, GDLogisticRegression])
+def test_admm_warm_start_at_the_optimum_stays_there(Estimator):
+    """A warm start takes the coefficients, not the duals: with u = 0 the first
+    iteration from a minimiser moved it by about grad / rho (the optimality went from
+    5e-10 to 2e-3). Started with the duals that make the start a fixed point, it
+    stays within a few times its optimality and refits to a tighter tol from there."""
+    if Estimator is GDLinearRegression:
+        X, y, _ = regression_data(3, 120, 8)
+    else:
+        X, y, _ = classification_data(3, 120, 8, 2)
+    kw = dict(solver="admm", alpha=1e-2, l1_ratio=0.5, max_iter=5000)
+    model = Estimator(tol=1e-8, **kw).fit(X, y)
+    start = model.history_["optimality"][-1]
+    cold = Estimator(tol=start / 2, **kw).fit(X, y)
+    model.set_params(warm_start=True, tol=start / 2).fit(X, y)
+    assert model.history_["optimality"][0] <= 3 * start
+    assert model.n_iter_ < cold.n_iter_
 
 
 # ---------------------------------------------------- bfgs and trust region
@@ -412,6 +502,53 @@ def test_max_iter_reached_warns_convergence_warning(solver):
         est.fit(X, y)
     assert any("max_iter=1" in str(w.message) for w in record)
     assert est.n_iter_ == 1
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_a_fit_stopped_at_max_iter_reports_max_iter_iterations(solver):
+    """n_iter_ counts the iterations run, whatever a solver does between them.
+
+    float32 data with targets in the hundreds: the objective's values stop
+    resolving a decrease within three iterations, and the solvers that then go
+    on in float64 differences restart there; that restart is no iteration.
+    """
+    X, y = offset_regression(2, 20, 0.1, 500.0)
+    est = GDLinearRegression(solver=solver, alpha=1e-2, tol=1e-13, max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        est.fit(X.astype(np.float32), y.astype(np.float32))
+    assert est.n_iter_ == 3
+    assert len(est.history_["objective"]) == 3
+
+
+def test_ista_counts_the_iterations_after_its_float64_finish():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:100]).astype(np.float32)
+    est = GDLogisticRegression(solver="ista", alpha=1e-3, l1_ratio=0.5, tol=1e-12, max_iter=1000)
+    with pytest.warns(ConvergenceWarning, match="reached the iteration cap"):
+        est.fit(X, y[:100])
+    assert est.n_iter_ == 1000
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_minimize_refuses_an_unknown_setting_naming_it(solver):
+    objective = squared_objective(0.1)
+    with pytest.raises(TypeError, match="tolerance"):
+        SOLVERS[solver]().minimize(
+            objective, np.zeros(objective.n_coef), max_iter=2, tol=1e-4, tolerance=1e-6
+        )
+
+
+@pytest.mark.parametrize(
+    "solver, setting, value",
+    [(name, "schedule", "cosine") for name, cls in SOLVERS.items() if not cls.uses_schedule]
+    + [(name, "learning_rate", 0.1) for name, cls in SOLVERS.items() if not cls.uses_learning_rate],
+)
+def test_minimize_refuses_a_setting_that_does_not_apply(solver, setting, value):
+    objective = squared_objective(0.1)
+    with pytest.raises(TypeError, match=setting):
+        SOLVERS[solver]().minimize(
+            objective, np.zeros(objective.n_coef), max_iter=2, tol=1e-4, **{setting: value}
+        )
 
 
 @pytest.mark.parametrize("solver", STOCHASTIC)

@@ -279,6 +279,69 @@ def test_partial_fit_streams_blocks_like_dask_incremental(Estimator):
     assert np.all(np.diff(clf.history_["time"]) >= 0)
 
 
+# scikit-learn's test_sgd toy problems: two and three classes of three points each
+TOY_X = np.array([[-2, -1], [-1, -1], [-1, -2], [1, 1], [1, 2], [2, 1]], dtype=float)
+TOY_Y = np.array([1, 1, 1, 2, 2, 2])
+TOY_X3 = np.array(
+    [[-1, 1], [-0.75, 0.5], [-1.5, 1.5], [1, 1], [0.75, 0.5], [1.5, 1.5], [-1, -1], [0, -0.5],
+     [1, -1]]
+)  # fmt: skip
+TOY_Y3 = np.array([1, 1, 1, 2, 2, 2, 3, 3, 3])
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("Estimator", [GDLogisticRegression, GDSoftmaxClassifier])
+@pytest.mark.parametrize("solver", STATEFUL)
+def test_partial_fit_on_small_blocks_predicts_the_toy_labels(solver, Estimator, sparse):
+    # scikit-learn's test_partial_fit_binary: a block of one class, then the rest twice
+    X = sp.csr_matrix(TOY_X) if sparse else TOY_X
+    clf = Estimator(solver=solver, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.partial_fit(X[:2], TOY_Y[:2], classes=[1, 2])
+        clf.partial_fit(X[2:], TOY_Y[2:])
+        clf.partial_fit(X[2:], TOY_Y[2:])
+    np.testing.assert_array_equal(clf.predict(X), TOY_Y)
+    np.testing.assert_array_equal(clf.predict([[-1, -1], [2, 2], [3, 2]]), [1, 2, 2])
+    # three classes: the first block holds only the first
+    X3 = sp.csr_matrix(TOY_X3) if sparse else TOY_X3
+    clf = Estimator(solver=solver, random_state=0)
+    clf.partial_fit(X3[:3], TOY_Y3[:3], classes=[1, 2, 3])
+    for _ in range(4):
+        clf.partial_fit(X3[3:], TOY_Y3[3:])
+    assert np.mean(clf.predict(X3) == TOY_Y3) >= 8 / 9  # SGDClassifier's: 6 / 9
+
+
+def test_first_partial_fit_of_a_classifier_starts_at_even_odds():
+    clf = GDLogisticRegression(solver="sgd", learning_rate=1e-12).partial_fit(
+        TOY_X[:2], TOY_Y[:2], classes=[1, 2]
+    )
+    assert abs(clf.intercept_[0]) < 1e-11  # the block's own log-odds would be log(1e-8)
+
+
+@pytest.mark.parametrize("solver", STATEFUL)
+def test_partial_fit_on_six_row_blocks_keeps_its_rate(solver):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, 5))
+    y = (rng.random(600) < 1 / (1 + np.exp(-X @ rng.standard_normal(5)))).astype(int)
+    best = GDLogisticRegression(solver="lbfgs", tol=1e-10).fit(X, y)
+    clf = GDLogisticRegression(solver=solver, random_state=0)
+    for _ in range(300):
+        rows = rng.integers(0, 600, 6)
+        clf.partial_fit(X[rows], y[rows], classes=[0, 1])
+    # 1800 rows: the plateau rule saw 9 means of 200 rows, at most one reduction
+    # (it saw every six-row call's objective before, and the rate fell to 5^-5)
+    assert clf._solver_state.lr_scale >= 0.2
+    start = np.log(2.0)
+    gap = (_log_loss(clf, X, y) - _log_loss(best, X, y)) / (start - _log_loss(best, X, y))
+    assert gap < 1.0  # below where it started
+
+
+def _log_loss(clf, X, y):
+    z = clf.decision_function(X)
+    return np.mean(np.logaddexp(0, z) - y * z) + 0.5 * clf.alpha * np.sum(clf.coef_**2)
+
+
 def test_partial_fit_checks_classes_and_features(classification):
     X, y = classification
     clf = GDLogisticRegression(solver="sgd")
@@ -330,14 +393,16 @@ def test_history_is_consistent_with_n_iter(classification, solver):
 def test_verbose_prints_one_line_per_iteration(regression, solver, capsys):
     X, y = regression
     est = quiet_fit(GDLinearRegression(solver=solver, verbose=1, max_iter=50), X, y)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == est.n_iter_
-    assert all(
-        re.search(r"iteration \d+: objective .*, optimality .*elapsed [\d.]+s", line)
-        for line in lines
-    )
-    if solver != "lbfgs":
-        assert all(", step " in line for line in lines)
+    header, *rows, summary = capsys.readouterr().out.strip().splitlines()
+    assert len(rows) == est.n_iter_
+    columns = r"(iteration|epoch) +objective +.+ +step +time \(s\)"
+    assert re.fullmatch(rf"\[{solver}\] +{columns}", header)
+    for i, row in enumerate(rows):
+        count, objective, _, step, _ = row.split()[1:]
+        assert int(count) == i + 1
+        assert float(objective) == pytest.approx(est.history_["objective"][i], rel=1e-7)
+        assert (step == "-") == (not SOLVERS[solver].uses_learning_rate)
+    assert summary.startswith(f"[{solver}] ")
     quiet_fit(GDLinearRegression(solver=solver, verbose=0, max_iter=50), X, y)
     assert capsys.readouterr().out == ""
 
@@ -440,6 +505,52 @@ def test_convergence_warning_names_solver_measure_tol_and_knobs(classification, 
     assert "tol=1e-12" in message
     assert re.search(r"(gradient|objective change).* is [\d.e+-]+", message)
     assert "max_iter" in message and "StandardScaler" in message
+
+
+def _summary_measure(summary):
+    """The optimality measure the closing line of a verbose fit names."""
+    return re.search(r"final objective \S+, (.+?) = \S+ \(tol=", summary).group(1)
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_verbose_column_is_named_for_the_measure_it_holds(solver, capsys):
+    """The optimality column's title is the run's own measure, as the closing line names it:
+    an objective change per epoch for mini-batch runs (300 rows: more than the default
+    batch of 200), a gradient (mapping) norm otherwise."""
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    quiet_fit(GDLogisticRegression(solver=solver, max_iter=30, random_state=0, verbose=1), X, y)
+    header, *_, summary = capsys.readouterr().out.strip().splitlines()
+    measure = _summary_measure(summary)
+    assert f"  {measure}  " in header
+    mini_batch = SOLVERS[solver].stochastic
+    assert (measure == "objective change") == mini_batch
+    assert header.split()[1] == ("epoch" if mini_batch else "iteration")
+
+
+def test_verbose_early_stopping_shows_validation_score_and_why_it_stopped(capsys):
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    est = GDLogisticRegression(
+        solver="sgd", early_stopping=True, n_iter_no_change=3, random_state=0, verbose=1
+    ).fit(X, y)
+    header, *rows, summary = capsys.readouterr().out.strip().splitlines()
+    assert "val. score" in header and "no improvement" in header
+    assert len(rows) == est.n_iter_
+    scores = [float(row.split()[-2]) for row in rows]
+    np.testing.assert_allclose(scores, est.validation_scores_, atol=5e-5)
+    assert rows[-1].split()[-1] == "3/3"
+    best = int(np.argmax(est.validation_scores_)) + 1
+    assert "early stopping: the validation score did not improve" in summary
+    assert f"kept epoch {best} " in summary
+    assert f"{est.n_iter_} epochs in " in summary
+    assert f"final objective {est.history_['objective'][-1]:.8e}" in summary
+
+
+def test_verbose_closing_line_of_a_run_cut_short_says_so(regression, capsys):
+    X, y = regression
+    quiet_fit(GDLinearRegression(solver="gd", max_iter=3, verbose=1), X, y)
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert summary.startswith("[gd] did not converge (")
+    assert "ConvergenceWarning" in summary and "3 iterations in " in summary
 
 
 # ---------------------------------------------- scikit-learn's test_sgd, ported

@@ -124,6 +124,12 @@ class Solver(BaseEstimator):
     ):
         """Minimise ``objective`` from ``theta0``; return a :class:`SolverResult`.
 
+        A solver's ``minimize`` names the settings that apply to it (every
+        one takes ``max_iter`` and ``tol``; ``learning_rate`` only with
+        ``uses_learning_rate``, ``schedule`` only with ``uses_schedule``...):
+        an unknown or inapplicable setting is a TypeError naming it. The
+        estimators pass each solver the settings its signature names.
+
         Parameters
         ----------
         objective : Objective
@@ -135,9 +141,9 @@ class Solver(BaseEstimator):
         tol : float
             Tolerance of the solver's stopping criterion.
         learning_rate : "auto" or float
-            Step size for the solvers that take one; ignored by the others.
+            Step size, for the solvers that take one.
         batch_size : "auto" or int
-            Mini-batch size for the solvers that take one; ignored by the others.
+            Mini-batch size, for the solvers that take one.
         schedule : Schedule or None
             Learning-rate schedule (see :func:`sklearn_gd.schedules.make_schedule`)
             for the solvers that take one; None for the solver's default.
@@ -244,6 +250,18 @@ class IterationLog:
         Records in a row far above the reference so far (a resumed run's count).
     unit : str
         What one record is, for ``verbose``: ``"iteration"`` or ``"epoch"``.
+    optimality_name : str or None
+        What the optimality recorded is, the title of its ``verbose`` column
+        (the run's ``SolverResult.optimality_name``); None: ``"objective
+        change"`` per epoch, ``"max |gradient|"`` per iteration.
+
+    Notes
+    -----
+    With ``verbose``, the first record prints a header, each record one row:
+    the count, the objective, the optimality, the step and the elapsed time,
+    then the columns of the callback's ``progress()`` (``[(title, text)]``,
+    e.g. the validation score of early stopping) when it has one; a row is
+    printed after the callback, so that those columns are the iterate's own.
     """
 
     def __init__(
@@ -255,6 +273,7 @@ class IterationLog:
         callback=None,
         iterations_above=0,
         unit="iteration",
+        optimality_name=None,
     ):
         self.solver_name = solver_name
         self.verbose = verbose
@@ -263,6 +282,9 @@ class IterationLog:
         self.learning_rate = learning_rate
         self.callback = callback
         self.unit = unit
+        if optimality_name is None:
+            optimality_name = "objective change" if unit == "epoch" else "max |gradient|"
+        self.optimality_name = optimality_name
         self.start = time.perf_counter()
         self.callback_time = 0.0
         self.history = {"objective": [], "optimality": [], "learning_rate": [], "time": []}
@@ -279,33 +301,53 @@ class IterationLog:
         self.history["optimality"].append(optimality)
         self.history["learning_rate"].append(np.nan if learning_rate is None else learning_rate)
         self.history["time"].append(elapsed)
-        n = len(self.history["objective"])
-        if self.verbose:
-            step = "" if learning_rate is None else f", step {learning_rate:.3e}"
-            print(
-                f"[{self.solver_name}] {self.unit} {n}: objective {value:.8e}, "
-                f"optimality {optimality:.3e}{step}, elapsed {elapsed:.3f}s"
-            )
         limit = EXPLOSION_FACTOR * max(self.reference_value, 1.0)
         if not np.isfinite(value) or value > limit:
+            self._print(value, optimality, learning_rate, elapsed)
             self.fail(
                 f"the objective went from {self.reference_value:.6g} to {value:.6g}", learning_rate
             )
         far_above = value > 2.0 * abs(self.reference_value) + 1e-12
         self.iterations_above = self.iterations_above + 1 if far_above else 0
         if self.iterations_above >= DIVERGENCE_PATIENCE:
+            self._print(value, optimality, learning_rate, elapsed)
             self.fail(
                 f"the objective stayed above twice its value at the start "
                 f"({self.reference_value:.6g}) for {DIVERGENCE_PATIENCE} {self.unit}s "
                 f"(now {value:.6g})",
                 learning_rate,
             )
-        if self.callback is None:
-            return False
-        started = time.perf_counter()
-        stop = bool(self.callback(theta))
-        self.callback_time += time.perf_counter() - started
+        stop = False
+        if self.callback is not None:
+            started = time.perf_counter()
+            stop = bool(self.callback(theta))
+            self.callback_time += time.perf_counter() - started
+        self._print(value, optimality, learning_rate, elapsed)
         return stop
+
+    #: A callable returning advice that comes before the learning rate's in a
+    #: divergence error (the first-order loop's: scale the features), or None.
+    advice = None
+
+    def _print(self, value, optimality, learning_rate, elapsed):
+        """The ``verbose`` row of the last record (after the header, on the first)."""
+        if not self.verbose:
+            return
+        progress = getattr(self.callback, "progress", None)
+        extra = progress() if progress is not None else []
+        titles = [self.unit, "objective", self.optimality_name, "step", "time (s)"]
+        titles += [title for title, _ in extra]
+        step = "-" if learning_rate is None else f"{learning_rate:.3e}"
+        cells = [str(self.n_iter), f"{value:.8e}", f"{optimality:.3e}", step, f"{elapsed:.3f}"]
+        cells += [text for _, text in extra]
+        if self.n_iter == 1 or titles != getattr(self, "_titles", None):
+            # Column widths fixed by the header's row, so that the rows align.
+            self._titles = titles
+            self._widths = [max(len(t), len(c), 9) for t, c in zip(titles, cells, strict=True)]
+            self._widths[1] = max(self._widths[1], 15)
+            print(f"[{self.solver_name}] " + "  ".join(map(str.rjust, titles, self._widths)))
+        row = "  ".join(map(str.rjust, cells, self._widths))
+        print(f"[{self.solver_name}] {row}", flush=True)
 
     def fail(self, what, learning_rate=None):
         """Raise :class:`DivergenceError`: ``what`` happened at the current iteration."""
@@ -318,6 +360,9 @@ class IterationLog:
         )
         if learning_rate is not None and lr is not None and learning_rate != lr:
             hint += f" (The schedule had brought the step to {learning_rate:.3g}.)"
+        first = self.advice() if self.advice is not None else None
+        if first:
+            hint = f"{first} Otherwise {hint[0].lower()}{hint[1:]}"
         raise DivergenceError(
             f"solver={self.solver_name!r} diverged at iteration {self.n_iter}: {what}. {hint}",
             history=self.history,

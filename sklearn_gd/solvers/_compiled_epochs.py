@@ -120,11 +120,10 @@ class CompiledEpochs:
             previous, previous_grad = (np.array(a, dtype=np.float64) for a in rule_state)
             state = (*self._views(previous), *self._views(previous_grad))
             return state, 0, lambda t: (previous, previous_grad)
-        if self.method == _kernels.ADAGRAD:  # s, or None before RMSProp's first update
-            first = rule_state is None
-            v = np.zeros(self.objective.n_coef) if first else np.array(rule_state, dtype=np.float64)
+        if self.method == _kernels.ADAGRAD:  # s, the (moving) sum of squared gradients
+            v = np.array(rule_state, dtype=np.float64)
             state = (*self._views(np.zeros_like(v)), *self._views(v))
-            return state, 0 if first else 1, lambda t: rule_state if t == 0 else v
+            return state, 0, lambda t: v
         t0, m, v = rule_state  # Adam
         m, v = np.array(m, dtype=np.float64), np.array(v, dtype=np.float64)
         state = (*self._views(m), *self._views(v))

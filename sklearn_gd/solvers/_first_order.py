@@ -70,6 +70,11 @@ PACE_MARGIN = 4
 #: (:meth:`_Run._noisy`), judged on means of at least this many updates.
 PROBE_RATIO = 10
 PROBE_UPDATES = 100
+#: A divergence error advises scaling the features first when the curvature
+#: diagonal at the start spans more than this factor (scales ten times apart).
+SCALE_SPREAD = 1e2
+#: Full proximal gradient steps that end a stochastic run with an L1 part.
+FINISHING_STEPS = 5
 
 
 @dataclass
@@ -122,6 +127,10 @@ class FirstOrderState:
         Whether the tail is kept before the first reduction too, as the mean
         of the iterates since the last probe of :meth:`_Run._noisy` (``fit``
         of a mini-batch run whose schedule reacts to plateaus).
+    window_value, window_rows : float, int
+        ``partial_fit``: the summed objective (times rows) and the rows of the
+        calls not yet seen by the plateau rule, which sees their mean once
+        they hold :data:`AUTO_BATCH` rows.
     """
 
     solver: str
@@ -143,6 +152,8 @@ class FirstOrderState:
     tail: object = None
     n_tail: int = 0
     probing: bool = False
+    window_value: float = 0.0
+    window_rows: int = 0
 
 
 class FirstOrderSolver(Solver):
@@ -158,7 +169,7 @@ class FirstOrderSolver(Solver):
     ``auto_learning_rate``
         ``None`` to take ``1 / L`` from the objective's Lipschitz estimate, or
         a fixed number ``a`` (Adam's step is scale-free, so it uses one): the
-        auto rate is then ``a * max(auto_min_distance, min(D, S / a))``,
+        auto rate is then ``min(a * max(auto_min_distance, D), S)``,
         ``D`` and ``S`` the estimates of :func:`coordinate_distance`;
     ``auto_min_distance``
         the least distance that rate assumes (1: a problem whose minimiser is
@@ -203,13 +214,15 @@ class FirstOrderSolver(Solver):
         """
         return None
 
-    def batch_size_for(self, batch_size, n_samples):
+    def batch_size_for(self, batch_size, n_samples, stream=False):
         """Rows per batch for the estimator's ``batch_size`` on ``n_samples`` rows.
 
-        A run is mini-batch exactly when this is below ``n_samples``.
+        A run is mini-batch exactly when this is below ``n_samples``, or when
+        it is a ``stream`` (``partial_fit``) with ``batch_size="auto"``, whose
+        batches are ``min(AUTO_BATCH, n_samples)`` rows for every rule.
         """
         if batch_size == "auto" or not self.uses_batch_size:
-            if self.full_batch_default or not self.uses_batch_size:
+            if (self.full_batch_default and not stream) or not self.uses_batch_size:
                 return n_samples
             return min(AUTO_BATCH, n_samples)
         return min(int(batch_size), n_samples)
@@ -226,21 +239,23 @@ class FirstOrderSolver(Solver):
         """Factor applied to ``1 / L`` for ``learning_rate="auto"``."""
         return 1.0
 
-    def _learning_rate(self, learning_rate, objective, batch_size, rng, theta):
+    def _learning_rate(self, learning_rate, objective, batch_size, rng, theta, full_batch=None):
         """``eta0``: the ``learning_rate`` given, or the ``"auto"`` one.
 
         ``"auto"`` is ``factor / L`` with ``L`` the Lipschitz estimate of the
         (mini-batch) gradient, or, for a rule with a fixed
         ``auto_learning_rate`` ``a`` (Adam's step is measured in units of the
-        coefficients), ``a * max(m, min(D, S / a))`` with ``D`` and ``S`` the
+        coefficients), ``min(a * max(m, D), S)`` with ``D`` and ``S`` the
         estimates of :func:`coordinate_distance` at the start and ``m`` the
         rule's ``auto_min_distance``: coefficients far from the start in units
         of ``a`` (raw regression targets of scale 100) get a rate that can
         reach them, unless a step that large would overshoot the coordinates
-        of features of large scale. With no distance at all (a stationary
-        start) it is ``a``. A rule with ``auto_batch_scaling`` multiplies that
-        by ``sqrt(batch_size / AUTO_BATCH)`` for mini-batches of fewer rows
-        than :data:`AUTO_BATCH`: the noise of a batch of ``b`` rows grows like
+        of features of large scale; ``S`` caps ``a`` itself too (a feature of
+        scale 5e4 needs steps of about 1e-5). With no distance at all (a
+        stationary start) ``a`` replaces ``a * D``. A rule with
+        ``auto_batch_scaling`` multiplies that by
+        ``sqrt(batch_size / AUTO_BATCH)`` for mini-batches of fewer rows than
+        :data:`AUTO_BATCH`: the noise of a batch of ``b`` rows grows like
         ``1 / sqrt(b)``, and for Adam and RMSProp the rate that keeps the
         iterates' noise the same scales like ``sqrt(b)`` (Malladi et al.,
         2022). Without it a constant rate sized for batches of 200 made
@@ -248,13 +263,17 @@ class FirstOrderSolver(Solver):
         """
         if learning_rate != "auto":
             return float(learning_rate)
-        full_batch = batch_size >= objective.n_samples
-        parts = [objective] if full_batch else objective.sample_batches(3, batch_size, rng)
+        if full_batch is None:
+            full_batch = batch_size >= objective.n_samples
+        size = min(batch_size, objective.n_samples)
+        parts = [objective] if full_batch else objective.sample_batches(3, size, rng)
         if self.auto_learning_rate is not None:
             a = float(self.auto_learning_rate)
             distance, safe = coordinate_distance(parts, theta)
-            distance = max(self.auto_min_distance, min(distance, safe / a))
-            rate = a * (distance if distance > 0 else 1.0)
+            distance = max(self.auto_min_distance, distance)
+            # The cap applies below ``a`` too: the least of a feature of scale
+            # 5e4 needs steps of about 1e-5, and Adam's 0.01 diverged there.
+            rate = min(a * (distance if distance > 0 else 1.0), safe)
             if self.auto_batch_scaling and not full_batch:
                 rate *= min(1.0, np.sqrt(batch_size / AUTO_BATCH))
             return rate
@@ -265,9 +284,13 @@ class FirstOrderSolver(Solver):
         factor = self._auto_step_factor(full_batch)
         return factor / lipschitz if lipschitz is not None else factor
 
-    def start(self, objective, theta, learning_rate, batch_size, rng):
-        """A new :class:`FirstOrderState` for a run from ``theta``."""
-        eta0 = self._learning_rate(learning_rate, objective, batch_size, rng, theta)
+    def start(self, objective, theta, learning_rate, batch_size, rng, full_batch=None):
+        """A new :class:`FirstOrderState` for a run from ``theta``.
+
+        ``full_batch`` (default: ``batch_size >= objective.n_samples``) says
+        whether the run takes full-batch steps; a stream's are mini-batch steps.
+        """
+        eta0 = self._learning_rate(learning_rate, objective, batch_size, rng, theta, full_batch)
         reference = objective.value(theta)
         if np.any(theta):  # a warm start may begin below the null model's objective
             reference = max(reference, objective.value(np.zeros_like(theta)))
@@ -297,7 +320,9 @@ class FirstOrderSolver(Solver):
         the state of the previous call, and the result's ``state`` is the one to
         pass to the next call. ``settings`` as for :meth:`minimize`.
         """
-        run = _Run(self, objective, theta0, initial_state, max_iter=1, tol=tol, **settings)
+        run = _Run(
+            self, objective, theta0, initial_state, max_iter=1, tol=tol, stream=True, **settings
+        )
         return run.one_epoch()
 
     @staticmethod
@@ -346,6 +371,60 @@ def coordinate_distance(parts, theta):
     trace = float(np.sum(diagonal)) * G.shape[1]
     safe = float(np.sqrt(2.0 * max(np.mean(values), 0.0) / trace))
     return (distance if np.isfinite(distance) else 0.0), (safe if np.isfinite(safe) else np.inf)
+
+
+def scale_advice(objective, theta):
+    """Advice to scale the features when the curvature diagonal at ``theta`` is spread out.
+
+    Given when its entries span more than :data:`SCALE_SPREAD`.
+
+    The diagonal's entries are the curvatures along the coefficients (the
+    intercept's included): the squared scales of the features, weighted by the
+    loss's curvature. Features whose scales differ a lot want learning rates
+    that differ as much, which one rate cannot give; standardising them is
+    the cure, a smaller rate only a way to survive. Returns None otherwise.
+    """
+    diagonal = np.asarray(objective.curvature_diagonal(theta), dtype=np.float64)
+    curved = diagonal[np.isfinite(diagonal) & (diagonal > 0)]
+    if curved.size < 2 or not curved.max() > SCALE_SPREAD * curved.min():
+        return None
+    return (
+        "Scale the features (e.g. StandardScaler) first: the curvature along the "
+        f"coefficients differs by a factor of {curved.max() / curved.min():.3g} (features "
+        "of very different scales), which no single learning rate suits."
+    )
+
+
+def proximal_finish(objective, theta):
+    r"""Up to :data:`FINISHING_STEPS` full proximal gradient steps, each kept if it lowers F.
+
+    :math:`\theta \leftarrow \mathrm{prox}_{P / L}(\theta - \nabla f(\theta) / L)`
+    with :math:`L` the objective's Lipschitz estimate. A stochastic run's
+    iterates are not sparse: the soft-thresholding of a mini-batch step zeros a
+    coordinate only while that batch's gradient along it stays within the L1
+    strength, which the noise of the batches breaks at almost every step, and
+    the mean of the iterates (the final phase's, or the user's ``average``) is
+    non-zero wherever any iterate was. A full proximal step zeros exactly the
+    coordinates whose full gradient is within the L1 strength, and it does not
+    raise the objective (the descent lemma; a step that would, the estimate of
+    :math:`L` being low, is not taken). Returns ``theta`` itself if no step is
+    taken.
+    """
+    if FINISHING_STEPS < 1:
+        return theta
+    lipschitz = objective.lipschitz()
+    if not 0 < lipschitz < np.inf:
+        return theta
+    step = 1.0 / lipschitz
+    value = objective.value(theta)
+    for _ in range(FINISHING_STEPS):
+        _, grad = objective.smooth_value_and_gradient(theta)
+        candidate = objective.prox(theta - step * grad, step)
+        candidate_value = objective.value(candidate)
+        if not candidate_value <= value:
+            break
+        theta, value = candidate, candidate_value
+    return theta
 
 
 def certified_gap(objective, theta, l2_scale=None):
@@ -439,27 +518,34 @@ class _Run:
         (from this many rows on; True: from the first).
     record_batches : bool, default=False
         Add every batch's objective to the history (``"batch_objective"``).
+    stream : bool, default=False
+        A ``partial_fit`` call, one block of a stream: with
+        ``batch_size="auto"`` its steps are mini-batch steps (rate, schedule)
+        whatever the block's size.
     """
 
     def __init__(
         self, solver, objective, theta0, initial_state=None, *, max_iter, tol,
         learning_rate="auto", batch_size="auto", schedule=None,
         n_iter_no_change=N_ITER_NO_CHANGE, random_state=None, verbose=0, callback=None,
-        average=False, record_batches=False,
+        average=False, record_batches=False, stream=False,
     ):  # fmt: skip
         self.batch_values = [] if record_batches else None
         self.solver, self.objective = solver, objective
         self.max_iter, self.tol, self.patience = max_iter, tol, n_iter_no_change
         self.rng = random_state if random_state is not None else np.random.RandomState(0)
-        self.batch = solver.batch_size_for(batch_size, objective.n_samples)
-        self.full_batch = self.batch >= objective.n_samples
+        self.batch = solver.batch_size_for(batch_size, objective.n_samples, stream)
+        auto_stream = stream and batch_size == "auto"
+        self.full_batch = self.batch >= objective.n_samples and not auto_stream
         default = solver._default_schedule(self.full_batch)
         self.schedule = make_schedule(default if schedule is None else schedule, horizon=max_iter)
         self.theta = self.theta0 = np.array(theta0, dtype=np.float64)
         if isinstance(initial_state, FirstOrderState) and initial_state.solver == solver.name:
             self.state = initial_state
         else:
-            self.state = solver.start(objective, self.theta, learning_rate, self.batch, self.rng)
+            self.state = solver.start(
+                objective, self.theta, learning_rate, self.batch, self.rng, self.full_batch
+            )
             if average is not False and average is not None:
                 self.state.average_start = max(int(average), 1)  # True: from the first row
         if self.state.raw is not None:
@@ -473,7 +559,9 @@ class _Run:
             callback=callback,
             iterations_above=self.state.above,
             unit="iteration" if self.full_batch else "epoch",
+            optimality_name="max |gradient mapping|" if self.full_batch else None,
         )
+        self.log.advice = lambda: scale_advice(objective, self.theta0)
         self.optimality = np.inf
         self.recent = []  # the last epoch objectives of a one-batch run (see _too_slow)
         self.too_slow, self.n_slow = None, 0  # a one-batch crawl's pace (see _too_slow)
@@ -652,9 +740,28 @@ class _Run:
         self.epoch()
         self._record()
         self.state.step += 1
-        self.plateau()
+        self._stream_plateau()
         self.theta = self.reported()
         return self._result(False, "one epoch over the data given (partial_fit)")
+
+    def _stream_plateau(self):
+        """Feed the plateau rule with the mean objective of the calls since it last looked.
+
+        It looks once those calls hold :data:`AUTO_BATCH` rows: the objective
+        of a small block is mostly the noise of which rows it holds, and the
+        best of many such values, which the rule compares with, is not a level
+        a later block can be expected to beat (calls of six rows,
+        each seen alone, brought the rate to its floor of 5^-5 within 80 to
+        120 calls). A block of that many rows is seen at once, as before.
+        """
+        state, n = self.state, self.objective.n_samples
+        state.window_value += self.epoch_value * n
+        state.window_rows += n
+        if state.window_rows < AUTO_BATCH:
+            return
+        self.epoch_value = state.window_value / state.window_rows
+        state.window_value, state.window_rows = 0.0, 0
+        self.plateau()
 
     def to_the_end(self):
         """Epochs until a stopping rule holds or ``max_iter``; the result of ``fit``."""
@@ -688,9 +795,11 @@ class _Run:
                 converged, message = self._full_batch_end(converged, message)
             elif not self.full_batch:
                 converged, message = self._mini_batch_end(converged, message)
+            if on_plateau and self.objective.penalty.l1 > 0:  # a stochastic run's end
+                self.theta = proximal_finish(self.objective, self.theta)
             if on_plateau and converged:
                 converged, message = self._plateau_end(message)
-        elif on_plateau and converged:  # AdamW: measured against its own fixed point
+        elif on_plateau and converged and not self.full_batch:  # AdamW: its own fixed point
             converged, message = self._plateau_end(message, self._fixed_point_scale())
         if not self.full_batch or self.state.average_start is not None:
             # the epochs' entries are means over moving iterates; the last is

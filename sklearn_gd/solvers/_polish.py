@@ -18,7 +18,7 @@ MAX_STEPS = 20
 MAX_HALVINGS = 10
 
 
-def polish(objective, theta, log, tol, budget, direction, on_step=None):
+def polish(objective, theta, log, tol, budget, direction, on_step=None, offset=0.0):
     """Take gradient-accepted steps along ``direction(theta, grad)``.
 
     Parameters
@@ -38,6 +38,9 @@ def polish(objective, theta, log, tol, budget, direction, on_step=None):
     on_step : callable or None
         ``on_step(s, y)`` after each accepted step (``s`` the step, ``y`` the
         change of gradient), e.g. to update a quasi-Newton matrix.
+    offset : float, default=0.0
+        Added to the values recorded (a refined objective's values are
+        differences from its reference point).
 
     Returns
     -------
@@ -66,5 +69,5 @@ def polish(objective, theta, log, tol, budget, direction, on_step=None):
                 on_step(candidate - theta, new_grad - grad)
             theta, value, grad, optimality = candidate, new_value, new_grad, new_optimality
             n_steps += 1
-            log.record(value, optimality, theta=theta)
+            log.record(offset + value, optimality, theta=theta)
     return theta, optimality, n_steps

@@ -67,6 +67,12 @@ def ridge_factor(objective, max_size):
     return CoefficientSide(objective) if objective.n_coef <= max_size else None
 
 
+def _in_range(eigenvalues):
+    """Eigenvalues above the rounding of the largest: the directions of the matrix's range."""
+    largest = float(np.max(eigenvalues, initial=0.0))
+    return eigenvalues > eigenvalues.size * np.finfo(np.float64).eps * largest
+
+
 def _gradient_at_zero(objective):
     r""":math:`g_0 = \nabla f(0)`, flat."""
     return objective.smooth_value_and_gradient(np.zeros(objective.n_coef))[1]
@@ -86,12 +92,15 @@ class CoefficientSide:
         H = objective.hessian(np.zeros(objective.n_coef))
         eigenvalues, self.Q = scipy.linalg.eigh(H, check_finite=False)
         self.eigenvalues = np.maximum(eigenvalues, 0.0)
-        self.grad0 = _gradient_at_zero(objective)
+        # g0 lies in the range of H: its components along the null space are
+        # rounding, which 1 / rho would amplify as rho falls.
+        projected = self.Q.T @ _gradient_at_zero(objective)
+        self.projected_grad0 = np.where(_in_range(self.eigenvalues), projected, 0.0)
 
     def solve(self, objective, v, rho):
         r""":math:`(H + \rho I)^{-1} (\rho v - g_0)`, flat (``objective`` is not read)."""
         Q = self.Q
-        return Q @ ((Q.T @ (rho * v - self.grad0)) / (self.eigenvalues + rho))
+        return Q @ ((rho * (Q.T @ v) - self.projected_grad0) / (self.eigenvalues + rho))
 
 
 class RowSide:
@@ -114,7 +123,12 @@ class RowSide:
         sigma, self.V = scipy.linalg.eigh(K, check_finite=False)
         self.sigma = np.maximum(sigma, 0.0)
         self.l2 = float(objective.penalty.l2)
-        self.grad0 = _gradient_at_zero(objective)
+        # g0 = B'c, c = Omega^(1/2) dloss/dz at z = 0, so N^-1 g0 = B'(K + gamma)^-1 c
+        # by the push-through identity: no division by gamma, whose cancellation
+        # (g0 over rho) amplified rounding without bound as rho fell.
+        Y = np.asarray(objective.Y, dtype=np.float64)
+        c = self.root[:, None] * np.asarray(objective.loss.loss_gradient(Y, 0.0 * Y)[1])
+        self.dual_grad0 = np.where(_in_range(self.sigma)[:, None], self.V.T @ c, 0.0)
         self._correction = (None, None, None)  # (rho, p, 1 - l2 e'p) of the last rho
 
     def _inverse(self, design, R, gamma):
@@ -139,8 +153,13 @@ class RowSide:
     def solve(self, objective, v, rho):
         r""":math:`(H + \rho I)^{-1} (\rho v - g_0)`, flat, from two passes over ``X``."""
         design = objective.design.in_float64()
-        R = objective.coef_matrix(rho * v - self.grad0)
-        out = self._inverse(design, R, rho + self.l2)
+        gamma = rho + self.l2
+        # N^-1 (rho v - g0) = rho / gamma (v - B'V (Sigma + gamma)^-1 V'B v)
+        #                     - B'V (Sigma + gamma)^-1 V'c
+        V_ = objective.coef_matrix(v)
+        BV = self.root[:, None] * design.linear_predictor(V_)
+        dual = (rho / gamma * (self.V.T @ BV) + self.dual_grad0) / (self.sigma + gamma)[:, None]
+        out = rho / gamma * V_ - design.transpose_product(self.root[:, None] * (self.V @ dual))
         if design.fit_intercept and self.l2 > 0:
             p, denominator = self._intercept_correction(design, rho)
             out += np.outer(p, out[-1]) * (self.l2 / denominator)

@@ -13,15 +13,30 @@ written here once:
   callback's look at it read the data once; its :meth:`Evaluations.callback`
   records every iteration and stops the run when a callback (early stopping)
   asks to;
-* :func:`outcome`: whether a run met ``tol`` and, if not, why it stopped;
+* :func:`refining_legs`: the run as legs of the method, the first on the
+  objective, each next one on the objective refined at the point the last
+  reached (:meth:`~sklearn_gd._objective.Objective.refined`) when the method
+  stopped short of ``tol`` at the precision of the objective's values;
 * :func:`finish`: the :class:`~._base.SolverResult` of the run.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._base import IterationLog, SolverResult
-from ._precision import ITERATION_CAP, max_abs
+from ._precision import (
+    ITERATION_CAP,
+    MAX_REFINEMENTS,
+    max_abs,
+    precision_message,
+    refine,
+    value_dtype,
+)
 
+#: A refined leg that raises the objective by more than this many machine epsilons
+#: of its values (their rounding is a few) is undone.
+RISE_EPS = 1000
 #: Why a run stopped when a callback (early stopping, scikit-learn's callbacks) asked it to.
 STOPPED = "stopped by a callback (e.g. early stopping)"
 
@@ -165,36 +180,117 @@ class Evaluations:
         return on_iteration
 
 
-def outcome(result, optimality, tol, n_iter, max_iter, precision):
-    """``(converged, message)`` of a SciPy run that ended with ``optimality``.
+@dataclass
+class Leg:
+    """Where one run of a SciPy method (a leg of :func:`refining_legs`) ended, and why.
+
+    Attributes
+    ----------
+    theta : ndarray
+        The point reached.
+    optimality : float
+        The optimality there (after any polishing).
+    value : float
+        The leg's objective at ``theta`` (a refined objective's: a difference).
+    stopped : bool
+        A callback asked to stop.
+    capped : bool
+        The method reached its iteration limit.
+    why : str
+        Why the method stopped short of ``tol``, in words, for the message.
+    message : str or None
+        The message of a run that ends here short of ``tol`` for a reason of
+        its own (None: the precision limit, said with ``why``).
+    """
+
+    theta: np.ndarray
+    optimality: float
+    value: float
+    stopped: bool = False
+    capped: bool = False
+    why: str = ""
+    message: str = None
+
+
+def refining_legs(log, objective, theta, value, grad, tol, max_iter, leg, measure=max_abs_gradient,
+                  what="gradient"):  # fmt: skip
+    """Run ``leg`` from ``theta``; when it stops short of ``tol``, again on the refined objective.
+
+    Each leg after the first runs on the objective refined at the point the
+    previous one reached (its values are differences from there, in float64
+    when ``tol`` needs it), at most :data:`~._precision.MAX_REFINEMENTS`
+    times; a run that still stops short of ``tol`` says why. A refined leg
+    that raised the objective itself beyond the rounding of its values (the
+    refined values misled it: products rounded at extreme feature scales) is
+    undone, and the run ends where that leg started.
 
     Parameters
     ----------
-    result : OptimizeResult
-        What SciPy returned (``status`` 1: its iteration limit).
-    optimality : float
-        max |gradient| where the run ended (after any polishing).
+    log : IterationLog
+        The run's log; its count of iterations is the run's.
+    objective : Objective
+        What is minimised.
+    theta : ndarray
+        The starting point.
+    value, grad : float, ndarray
+        The objective and its gradient at ``theta`` (from :func:`start`).
     tol : float
-        The tolerance.
-    n_iter, max_iter : int
-        Iterations run and allowed.
-    precision : str
-        Why SciPy stops short of ``tol`` at the precision limit of the
-        objective, in words, for the message.
+        The tolerance on ``measure``.
+    max_iter : int
+        Iterations allowed, all legs together.
+    leg : callable
+        ``leg(objective, theta, value, grad, offset, budget) -> Leg``: one run
+        of the method on ``objective`` from ``theta`` for at most ``budget``
+        iterations, recording ``offset`` plus the objective's values.
+    measure : callable, default=max_abs_gradient
+        ``measure(theta, grad) -> optimality``.
+    what : str, default="gradient"
+        What ``measure`` takes the largest entry of, for the message.
 
     Returns
     -------
-    converged : bool
-    message : str
+    SolverResult
     """
-    if optimality <= tol:
-        return True, f"max |gradient| <= tol={tol:g}"
-    if result.status == 1 or n_iter >= max_iter:
-        return False, ITERATION_CAP
-    return False, (
-        f"{result.message} (max |gradient| {optimality:.3g} > tol={tol:g}: {precision}; a "
-        "larger tol, or float64 data, removes this warning)"
+    base, offset, refinements, before = objective, 0.0, 0, None
+    while True:
+        ended = leg(objective, theta, value, grad, offset, max_iter - log.n_iter)
+        if before is not None and _rose(base, before[2], ended.theta):
+            # The refined values misled the leg (products rounded at extreme
+            # feature scales): back to where it started, at the precision limit.
+            why = "the refined objective's values stopped agreeing with the objective's"
+            ended = Leg(before[0], before[1], before[2] - offset, why=why)
+            refinements = MAX_REFINEMENTS
+        theta, optimality = ended.theta, ended.optimality
+        converged = ended.stopped or optimality <= tol
+        if converged:
+            message = f"max |{what}| <= tol={tol:g}"
+            break
+        if ended.capped or log.n_iter >= max_iter:
+            message = ITERATION_CAP
+            break
+        refined = refine(objective, theta, tol) if refinements < MAX_REFINEMENTS else None
+        if refined is None:
+            message = ended.message or precision_message(objective, tol, ended.why)
+            break
+        objective, refinements = refined, refinements + 1
+        offset = objective.reference_value
+        value, grad = objective.smooth_value_and_gradient(theta)
+        optimality = measure(theta, grad)
+        before = (theta, optimality, base.smooth_value(theta))
+        if optimality <= tol:  # the refined gradient resolves what the last one did not
+            ended, converged = Leg(theta, optimality, value), True
+            message = f"max |{what}| <= tol={tol:g}"
+            break
+    return finish(
+        log, theta, log.n_iter, optimality, converged, message, ended.stopped, offset + ended.value
     )
+
+
+def _rose(objective, value, theta):
+    """Whether ``objective`` at ``theta`` is above ``value`` by more than its rounding."""
+    new = objective.smooth_value(theta)
+    slack = RISE_EPS * np.finfo(value_dtype(objective)).eps * max(abs(value), abs(new))
+    return not new <= value + slack
 
 
 def finish(log, theta, n_iter, optimality, converged, message, stopped, value):

@@ -119,3 +119,18 @@ class AdamW(Adam):
 
     name = "adamw"
     _decoupled_decay = True
+
+    def _learning_rate(self, learning_rate, objective, batch_size, rng, theta, full_batch=None):
+        """Adam's rate, capped at ``1 / (alpha * (1 - l1_ratio))`` when ``"auto"``.
+
+        The decay step multiplies the weights by ``1 - eta * alpha * (1 - l1_ratio)``;
+        past ``eta = 1 / (alpha * (1 - l1_ratio))`` it flips their sign and grows
+        them (strong penalties diverged at Adam's rate of 0.01 from ``alpha = 200``).
+        """
+        rate = super()._learning_rate(
+            learning_rate, objective, batch_size, rng, theta, full_batch
+        )
+        l2 = objective.penalty.l2
+        if learning_rate == "auto" and l2 > 0:
+            rate = min(rate, 1.0 / l2)
+        return rate

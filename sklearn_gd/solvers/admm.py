@@ -27,7 +27,12 @@ how far :math:`x` is from minimising the Lagrangian. :math:`\rho` is adapted by
 residual balancing (Boyd et al., 2011, section 3.4.1): when
 :math:`\lVert r \rVert > 10 \lVert s \rVert` it is doubled, when
 :math:`\lVert s \rVert > 10 \lVert r \rVert` halved, and :math:`u` rescaled to
-match, so it needs no tuning.
+match, so it needs no tuning; it stays within :data:`RHO_RANGE` of its start
+(without an L1 term :math:`r = 0` and balancing alone would halve it forever).
+A new run starts from :math:`u_0 = a - \mathrm{prox}_{g/\rho}(a)`,
+:math:`a = z_0 - \nabla f(z_0) / \rho`: at a minimiser :math:`z_0` that is
+:math:`-\nabla f(z_0) / \rho`, the duals that make it a fixed point, so a
+warm start at the optimum stays there (without an L1 term it is 0).
 
 The x-update is where the structure of the loss pays:
 
@@ -110,6 +115,11 @@ from ._ridge import ridge_factor
 
 #: Residual balancing: rescale rho by TAU when one residual exceeds MU times the other.
 MU, TAU = 10.0, 2.0
+#: Residual balancing keeps rho within RHO_RANGE of its start, either way. Without
+#: an L1 term the primal residual is zero and balancing would halve rho forever:
+#: the x-update becomes the exact minimiser long before the bound, and a rho of a
+#: few machine epsilons of the curvature only amplifies rounding.
+RHO_RANGE = 1e6
 #: Largest n_coef for which the dense Hessian is formed (x-update and inner Newton).
 MAX_DENSE_COEF = 2500
 #: Halvings of the inner Newton step tried by its line search: a step cut below
@@ -385,23 +395,29 @@ class ADMM(Solver):
 
     # ------------------------------------------------------------------ run
     def _start(self, objective, z, initial_state, shape, scale=1.0):
-        """``(t, rho, u)``: the measure's step, the penalty and the duals to start from."""
+        """``(t, rho, u, bounds)``: the measure's step, the penalty, the duals of the
+        run resumed (None for a new run) and the range residual balancing keeps rho in."""
         lipschitz = objective.lipschitz()
         t = 1.0 / lipschitz if 0 < lipschitz < np.inf else 1.0
+        rho = (0.1 / t if self.rho == "auto" else float(self.rho)) * scale
+        bounds = (rho / RHO_RANGE, rho * RHO_RANGE)
         resumed = isinstance(initial_state, dict) and initial_state.get("solver") == self.name
         if resumed and np.shape(initial_state["u"]) == shape:
-            return t, initial_state["rho"], np.array(initial_state["u"], dtype=np.float64)
-        rho = 0.1 / t if self.rho == "auto" else float(self.rho)
-        return t, rho * scale, np.zeros(shape)
+            u = np.array(initial_state["u"], dtype=np.float64)
+            return t, float(np.clip(initial_state["rho"], *bounds)), u, bounds
+        return t, rho, None, bounds
 
     @staticmethod
-    def _balance(rho, u, primal, dual):
-        """Residual balancing: ``(rho, u)`` rescaled when one residual dominates."""
+    def _balance(rho, u, primal, dual, bounds):
+        """Residual balancing: ``(rho, u)`` rescaled when one residual dominates,
+        ``rho`` kept within ``bounds``."""
         if primal > MU * dual:
-            return rho * TAU, u / TAU
-        if dual > MU * primal:
-            return rho / TAU, u * TAU
-        return rho, u
+            new = min(rho * TAU, bounds[1])
+        elif dual > MU * primal:
+            new = max(rho / TAU, bounds[0])
+        else:
+            return rho, u
+        return new, u * (rho / new)
 
     @detects_overflow
     def minimize(
@@ -414,22 +430,32 @@ class ADMM(Solver):
         verbose=0,
         callback=None,
         initial_state=None,
-        **ignored,
     ):
         self.check_objective(objective)
         z = np.array(theta0, dtype=np.float64)
         if getattr(objective, "map_blocks", None) is not None:
             return self._consensus(objective, z, max_iter, tol, verbose, callback, initial_state)
-        t, rho, u = self._start(objective, z, initial_state, z.shape)
+        t, rho, u, bounds = self._start(objective, z, initial_state, z.shape)
+        resumed = u is not None
         x_update = self._x_update(objective)
 
         def measure(z):
             value, grad = objective.smooth_value_and_gradient(z)
             mapping = (z - objective.prox(z - t * grad, t)) / t
-            return value + objective.nonsmooth_value(z), max_abs(mapping)
+            return value + objective.nonsmooth_value(z), max_abs(mapping), grad
 
-        value, optimality = measure(z)
-        log = IterationLog(self.name, verbose, value, callback=callback)
+        value, optimality, grad = measure(z)
+        if not resumed:
+            # u = a - prox(a), a = z - grad / rho: at a minimiser z that is
+            # -grad / rho, the duals that make z a fixed point (the x-update
+            # returns z, the z-update prox(a) = z), so a warm start near the
+            # optimum stays there; with u = 0 the first iteration moved z by
+            # about grad / rho. Where g does not act (no L1 term) u is 0.
+            shifted = z - grad / rho
+            u = shifted - objective.prox(shifted, 1.0 / rho)
+        log = IterationLog(
+            self.name, verbose, value, callback=callback, optimality_name="max |gradient mapping|"
+        )
         x = z.copy()
         converged = optimality <= tol
         message = (
@@ -449,8 +475,8 @@ class ADMM(Solver):
             u = u + x - z
             primal = float(np.linalg.norm(x - z))
             dual = rho * float(np.linalg.norm(z - z_old))
-            rho, u = self._balance(rho, u, primal, dual)
-            value, optimality = measure(z)
+            rho, u = self._balance(rho, u, primal, dual, bounds)
+            value, optimality, _ = measure(z)
             stop = log.record(offset + value, optimality, theta=z)
             if optimality <= tol:
                 converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
@@ -509,7 +535,8 @@ class ADMM(Solver):
         """
         n_blocks = objective.n_blocks
         shape = (n_blocks, z.size)
-        t, rho, us = self._start(objective, z, initial_state, shape, scale=1.0 / n_blocks)
+        t, rho, us, bounds = self._start(objective, z, initial_state, shape, scale=1.0 / n_blocks)
+        us = np.zeros(shape) if us is None else us
         resumed = isinstance(initial_state, dict) and np.shape(initial_state.get("x")) == shape
         xs = np.array(initial_state["x"]) if resumed else np.tile(z, (n_blocks, 1))
         # The z-update: the prox of the whole penalty, L2 part included.
@@ -536,7 +563,10 @@ class ADMM(Solver):
             value = smooth + objective.nonsmooth_value(z)
             optimality = max_abs((z - objective.prox(z - t * grad, t)) / t)
             if log is None:
-                log = IterationLog(self.name, verbose, value, callback=callback)
+                log = IterationLog(
+                    self.name, verbose, value, callback=callback,
+                    optimality_name="max |gradient mapping|",
+                )  # fmt: skip
             stop = log.record(value, optimality, theta=z)
             if optimality <= tol:
                 converged = True
@@ -564,7 +594,7 @@ class ADMM(Solver):
             us = us + xs - z
             primal = float(np.linalg.norm(xs - z))
             dual = rho * np.sqrt(n_blocks) * float(np.linalg.norm(z - z_old))
-            rho, us = self._balance(rho, us, primal, dual)
+            rho, us = self._balance(rho, us, primal, dual, bounds)
         return SolverResult(
             coef=z,
             n_iter=max(log.n_iter, 1),

@@ -24,6 +24,12 @@ With ``precondition=True`` (the default) the starting matrix is the inverse of
 the objective's curvature at the starting point (the same block that
 preconditions lbfgs, formed only where it pays) instead of the identity.
 
+Where SciPy's line search no longer sees a decrease of the objective's value
+(its rounding: float32 data, large targets) with the gradient above ``tol``,
+BFGS steps accepted on the gradient (:mod:`._polish`) go on; if they stop
+short too, the run goes on refined from the point reached
+(:func:`._scipy.refining_legs`), from the inverse Hessian it had built.
+
 It needs a differentiable objective, so it refuses an L1 part.
 """
 
@@ -33,7 +39,21 @@ from scipy.optimize import minimize
 from ._base import Solver, detects_overflow
 from ._polish import polish
 from ._preconditioner import BlockPreconditioner
-from ._scipy import Evaluations, finish, outcome, start
+from ._scipy import Evaluations, Leg, refining_legs, start
+
+
+def _positive_definite(matrix, fallback):
+    """``matrix`` symmetrised when it is positive definite (SciPy checks), else ``fallback``.
+
+    The inverse Hessian a run ends with can lose definiteness to rounding at
+    the precision limit; the next leg then starts from ``fallback``.
+    """
+    matrix = 0.5 * (matrix + matrix.T)
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return fallback
+    return matrix
 
 
 class BFGS(Solver):
@@ -52,6 +72,7 @@ class BFGS(Solver):
     """
 
     name = "bfgs"
+    refines_precision = True
     reports_iterates = True
     _parameter_constraints = {"precondition": ["boolean"]}
 
@@ -69,7 +90,7 @@ class BFGS(Solver):
         return np.kron(inverse, np.eye(objective.shape[1]))  # theta is C-order (n_dof, k)
 
     @staticmethod
-    def _polish(objective, log, theta, hess_inv, tol, budget):
+    def _polish(objective, log, theta, hess_inv, tol, budget, offset=0.0):
         """BFGS steps accepted on the gradient where the line search met rounding."""
         H = np.array(hess_inv, dtype=np.float64)
 
@@ -81,37 +102,46 @@ class BFGS(Solver):
                     np.outer(Hy, s) + np.outer(s, Hy)
                 )
 
-        return polish(objective, theta, log, tol, budget, lambda _, g: -(H @ g), update)
+        return polish(objective, theta, log, tol, budget, lambda _, g: -(H @ g), update, offset)
 
     @detects_overflow
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         theta0 = np.array(theta0, dtype=np.float64)
-        hess_inv0 = self._initial_inverse(objective, theta0)
+        initial = self._initial_inverse(objective, theta0)
+        hess_inv = {"last": initial}
         log, value0, grad0, done = start(self.name, objective, theta0, tol, verbose, callback)
         if done is not None:
             return done
-        problem = Evaluations(objective, theta0, value0, grad0)
-        options = {"maxiter": max_iter, "gtol": tol, "norm": np.inf}
-        if hess_inv0 is not None:
-            options["hess_inv0"] = hess_inv0
-        result = minimize(
-            problem.fun,
-            problem.u0,
-            method="BFGS",
-            jac=True,
-            callback=problem.callback(log),
-            options=options,
-        )
-        theta, optimality = problem.at(result.x)
-        n_iter = max(int(result.nit), log.n_iter)
-        if result.status == 2 and optimality > tol and not problem.stopped:
-            theta, optimality, n_polish = self._polish(
-                objective, log, theta, result.hess_inv, tol, max_iter - n_iter
+
+        def leg(objective, theta, value, grad, offset, budget):
+            # A refined leg starts from the inverse Hessian the last one built.
+            problem = Evaluations(objective, theta, value, grad)
+            options = {"maxiter": budget, "gtol": tol, "norm": np.inf}
+            if hess_inv["last"] is not None:
+                options["hess_inv0"] = hess_inv["last"]
+            result = minimize(
+                problem.fun,
+                problem.u0,
+                method="BFGS",
+                jac=True,
+                callback=problem.callback(log, offset=offset),
+                options=options,
             )
-            n_iter += n_polish
-        # SciPy's status 2: the line search found no decrease (precision loss).
-        precision = "the precision limit of the objective was reached first"
-        converged, message = outcome(result, optimality, tol, n_iter, max_iter, precision)
-        value = float(problem.last["value"])
-        return finish(log, theta, n_iter, optimality, converged, message, problem.stopped, value)
+            theta, optimality = problem.at(result.x)
+            hess_inv["last"] = _positive_definite(result.hess_inv, initial)
+            # SciPy's status 2: the line search found no decrease (precision loss).
+            if result.status == 2 and optimality > tol and not problem.stopped:
+                theta, optimality, _ = self._polish(
+                    objective, log, theta, result.hess_inv, tol, max_iter - log.n_iter, offset
+                )
+            return Leg(
+                theta,
+                optimality,
+                float(problem.last["value"]),
+                stopped=problem.stopped,
+                capped=result.status == 1,
+                why=str(result.message).rstrip("."),
+            )
+
+        return refining_legs(log, objective, theta0, value0, grad0, tol, max_iter, leg)

@@ -81,7 +81,6 @@ class ISTA(Solver):
         learning_rate="auto",
         verbose=0,
         callback=None,
-        **ignored,
     ):
         x = np.array(theta0, dtype=np.float64)
         if learning_rate != "auto":
@@ -89,7 +88,10 @@ class ISTA(Solver):
         else:
             step = 1.0 / max(objective.lipschitz(), 1e-300)
         value_x = objective.value(x)
-        log = IterationLog(self.name, verbose, value_x, step, callback=callback)
+        log = IterationLog(
+            self.name, verbose, value_x, step, callback=callback,
+            optimality_name="max |gradient mapping|",
+        )  # fmt: skip
         # The optimality is the gradient mapping at this fixed step, not at the
         # backtracked one: a step shrunk by rounding noise would make
         # (y - prox(y - step g)) / step round to exactly 0 (step * g below the
@@ -101,7 +103,8 @@ class ISTA(Solver):
         # point: ``offset`` (that point's value) is added for the history.
         offset, refinements = 0.0, 0
         best, since_best = np.inf, 0
-        for _ in range(max_iter):
+        # A refinement restarts the loop without an iteration: count the recorded ones.
+        while log.n_iter < max_iter:
             # Rounding slack of the sufficient-decrease test, at the data's precision.
             eps_slack = 16 * np.finfo(value_dtype(objective)).eps
             f_y, g_y = objective.smooth_value_and_gradient(y)

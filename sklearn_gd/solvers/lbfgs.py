@@ -24,16 +24,9 @@ from sklearn.utils._param_validation import Interval
 
 from ..constraints import Box
 from ._base import Solver
-from ._precision import (
-    ITERATION_CAP,
-    MAX_REFINEMENTS,
-    max_abs,
-    precision_message,
-    refine,
-    value_dtype,
-)
+from ._precision import max_abs, value_dtype
 from ._preconditioner import preconditioner_for
-from ._scipy import STOPPED, Evaluations, finish, start
+from ._scipy import Evaluations, Leg, refining_legs, start
 
 #: SciPy's ``ftol`` in units of the machine epsilon of the objective's dtype.
 FTOL_EPS = 64
@@ -117,7 +110,7 @@ class LBFGS(Solver):
         lo[:d], hi[:d] = lower[:, None], upper[:, None]
         return lo.ravel(), hi.ravel()
 
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         bounds = self._bounds(objective)
         theta0 = np.array(theta0, dtype=np.float64)
@@ -143,44 +136,19 @@ class LBFGS(Solver):
         )
         if done is not None:
             return done
-        theta, offset = theta0, 0.0
-        n_iter, refinements = 0, 0
-        while True:
-            run = self._run(
-                objective, theta, value, grad, offset, precond, log, max_iter - n_iter, tol,
-                bounds, measure,
-            )  # fmt: skip
-            theta, optimality, result, stopped = run
-            n_iter += max(int(result.nit), 1)
-            if stopped:
-                converged, message = True, STOPPED
-                break
-            if optimality <= tol:
-                converged, message = True, f"max |{what}| <= tol={tol:g}"
-                break
-            converged = False
-            if n_iter >= max_iter:
-                message = ITERATION_CAP
-                break
-            # SciPy stopped on the objective's value: its relative decrease fell
-            # below machine precision, or the line search found no decrease.
-            # Finish on differences of the objective from here, in float64.
-            refined = refine(objective, theta, tol) if refinements < MAX_REFINEMENTS else None
-            if refined is None:
-                message = precision_message(objective, tol, _why(result))
-                break
-            objective, refinements = refined, refinements + 1
-            offset = objective.reference_value
-            value, grad = objective.smooth_value_and_gradient(theta)
-        return finish(
-            log, theta, n_iter, optimality, converged, message, stopped, offset + float(value)
-        )
+
+        def leg(objective, theta, value, grad, offset, budget):
+            return self._run(
+                objective, theta, value, grad, offset, precond, log, budget, tol, bounds, measure
+            )
+
+        return refining_legs(log, objective, theta0, value, grad, tol, max_iter, leg, measure, what)
 
     def _run(
         self, objective, theta0, value0, grad0, offset, precond, log, max_iter, tol, bounds,
         measure,
     ):  # fmt: skip
-        """One run of SciPy's L-BFGS-B from ``theta0``: ``(theta, optimality, result, stopped)``.
+        """One run of SciPy's L-BFGS-B from ``theta0``: a :class:`~._scipy.Leg`.
 
         ``offset`` is added to the values recorded in the history: a refined
         objective's values are differences from its reference point. ``bounds``
@@ -212,4 +180,13 @@ class LBFGS(Solver):
             },
         )
         theta, optimality = problem.at(result.x)
-        return np.array(theta, dtype=np.float64), optimality, result, problem.stopped
+        return Leg(
+            np.array(theta, dtype=np.float64),
+            optimality,
+            float(problem.last["value"]),
+            stopped=problem.stopped,
+            capped=result.status == 1,
+            # SciPy stopped on the objective's value: its relative decrease fell
+            # below machine precision, or the line search found no decrease.
+            why=_why(result),
+        )

@@ -146,7 +146,7 @@ class Newton(Solver):
         direction, _ = cg(operator, -grad, rtol=min(0.5, np.sqrt(grad_norm)), maxiter=200, M=M)
         return direction
 
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         theta = np.array(theta0, dtype=np.float64)
         value, grad = objective.smooth_value_and_gradient(theta)
@@ -157,9 +157,8 @@ class Newton(Solver):
         # Values of a refined objective are differences from its reference
         # point: ``offset`` (that point's value) is added for the history.
         offset, refinements = 0.0, 0
-        for _ in range(max_iter):
-            if converged:
-                break
+        # A refinement restarts the loop without an iteration: count the recorded ones.
+        while log.n_iter < max_iter and not converged:
             direction = self._direction(objective, theta, grad)
             slope = float(np.dot(grad, direction))
             if not slope < 0:  # not a descent direction: fall back to the gradient

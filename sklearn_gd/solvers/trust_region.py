@@ -32,6 +32,12 @@ start, and the conjugate gradient needs far fewer products on ill-conditioned
 data. The objective and the stopping rule (on the gradient in ``theta``) are
 unchanged.
 
+Where the ratio test no longer resolves a decrease of the objective's value
+(its rounding: float32 data, large targets) with the gradient above ``tol``,
+Newton steps accepted on the gradient (:mod:`._polish`) go on; if they stop
+short too, the run goes on refined from the point reached
+(:func:`._scipy.refining_legs`).
+
 It needs a twice differentiable objective, so it refuses an L1 part.
 """
 
@@ -45,7 +51,7 @@ from sklearn.utils._param_validation import Interval
 from ._base import Solver, detects_overflow
 from ._polish import polish
 from ._preconditioner import BlockPreconditioner
-from ._scipy import Evaluations, finish, outcome, start
+from ._scipy import Evaluations, Leg, refining_legs, start
 
 #: Below this, iterating past ``tol`` stops resolving anything (rounding).
 FINAL_FLOOR = 1e-10
@@ -76,6 +82,7 @@ class TrustRegion(Solver):
     """
 
     name = "trust-region"
+    refines_precision = True
     reports_iterates = True
     _parameter_constraints = {
         "initial_radius": [Interval(Real, 0, None, closed="neither")],
@@ -101,7 +108,7 @@ class TrustRegion(Solver):
         return direction
 
     @detects_overflow
-    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None, **ignored):
+    def minimize(self, objective, theta0, *, max_iter, tol, verbose=0, callback=None):
         self.check_objective(objective)
         theta0 = np.array(theta0, dtype=np.float64)
         precond = None
@@ -110,34 +117,53 @@ class TrustRegion(Solver):
         log, value0, grad0, done = start(self.name, objective, theta0, tol, verbose, callback)
         if done is not None:
             return done
-        problem = Evaluations(objective, theta0, value0, grad0, precond)
+
+        def leg(objective, theta, value, grad, offset, budget):
+            # A refined leg keeps the preconditioner: the curvature is the same.
+            problem = Evaluations(objective, theta, value, grad, precond)
+            return self._leg(objective, problem, log, offset, tol, budget, max_iter)
+
+        return refining_legs(log, objective, theta0, value0, grad0, tol, max_iter, leg)
+
+    def _hessp(self, objective, problem, log):
+        """SciPy's ``hessp(u, p)``: Hessian products in ``u``, one operator per point.
+
+        The loss curvature is computed once per point and every conjugate-gradient
+        product at that point reuses it; past ``2 n_coef + 50`` products at one
+        point (conjugate gradient ends within ``n_coef`` in exact arithmetic)
+        it raises :class:`_SubproblemStalled`: SciPy's Steihaug loop has no
+        iteration limit of its own.
+        """
         to_theta, gradient_to_u = problem.to_theta, problem.gradient_to_u
         curvature = {"u": None, "product": None, "count": 0}
-        # Conjugate gradient ends within n_coef products in exact arithmetic.
         max_products = 2 * objective.n_coef + 50
 
         def hessp(u, p):
-            # One operator per point: the loss curvature is computed once and
-            # every conjugate-gradient product at that point reuses it.
             if curvature["u"] is None or not np.array_equal(u, curvature["u"]):
                 curvature["u"] = np.array(u)
                 curvature["product"] = objective.hessian_operator(to_theta(u))
                 curvature["count"] = 0
             curvature["count"] += 1
             if curvature["count"] > max_products:
-                # SciPy's Steihaug loop has no iteration limit of its own.
                 raise _SubproblemStalled
             product = gradient_to_u(curvature["product"](to_theta(p)))
             if not np.all(np.isfinite(product)):
                 log.fail("a Hessian-vector product overflowed to infinity or NaN")
             return product
 
+        return hessp, max_products
+
+    def _leg(self, objective, problem, log, offset, tol, budget, max_iter):
+        """One run of SciPy's ``trust-ncg`` on ``problem``: a :class:`~._scipy.Leg`."""
+        hessp, max_products = self._hessp(objective, problem, log)
         # Past tol by the few iterations quadratic convergence needs: where the
         # objective is nearly flat in some directions, the truncated conjugate
         # gradient's stopping point depends on rounding, and equivalent inputs
         # (integer weights instead of repeated rows) would otherwise get
         # visibly different models.
-        on_iteration = problem.callback(log, stop_below=max(FINAL_TOL * tol, min(tol, FINAL_FLOOR)))
+        on_iteration = problem.callback(
+            log, offset=offset, stop_below=max(FINAL_TOL * tol, min(tol, FINAL_FLOOR))
+        )
         stalled = False
         try:
             result = minimize(
@@ -148,7 +174,7 @@ class TrustRegion(Solver):
                 hessp=hessp,
                 callback=on_iteration,
                 options={
-                    "maxiter": max_iter,
+                    "maxiter": budget,
                     # SciPy tests the 2-norm of the gradient in u; the rule on
                     # max|gradient| in theta is the callback's.
                     "gtol": 0.0,
@@ -160,36 +186,34 @@ class TrustRegion(Solver):
             # A subproblem that stopped progressing, or SciPy refusing a non-finite
             # step (extreme feature scales, past tol): keep the last accepted point.
             stalled = True
-            result = OptimizeResult(x=problem.accepted, nit=log.n_iter, status=3, message="")
+            result = OptimizeResult(x=problem.accepted, status=3, message="")
         theta, optimality = problem.at(result.x)
-        n_iter = max(int(result.nit), log.n_iter)
+        steps = self._newton_step(objective)
+        left = max_iter - log.n_iter
         if (result.status == 2 or stalled) and optimality > tol and not problem.stopped:
-            theta, optimality, n_polish = polish(
-                objective, theta, log, tol, max_iter - n_iter, self._newton_step(objective)
-            )
-            n_iter += n_polish
-        elif optimality <= tol and not problem.stopped and n_iter < max_iter:
-            # A few tight Newton steps past tol: where the objective is nearly flat
-            # in some directions, the truncated conjugate gradient's stopping
-            # point depends on rounding, and equivalent inputs (integer weights
-            # instead of repeated rows) would otherwise get visibly different
-            # models. Quadratic convergence makes them agree.
-            theta, optimality, n_polish = polish(
-                objective,
-                theta,
-                log,
-                FINAL_TOL * tol,
-                min(FINAL_STEPS, max_iter - n_iter),
-                self._newton_step(objective),
-            )
-            n_iter += n_polish
-        precision = "the model's predicted decrease fell below the rounding of the objective"
-        converged, message = outcome(result, optimality, tol, n_iter, max_iter, precision)
-        if stalled and not converged:
-            message = (
+            theta, optimality, _ = polish(objective, theta, log, tol, left, steps, offset=offset)
+        elif optimality <= tol and not problem.stopped and left > 0:
+            # A few tight Newton steps past tol (see above): quadratic
+            # convergence makes equivalent inputs agree.
+            theta, optimality, _ = polish(
+                objective, theta, log, FINAL_TOL * tol, min(FINAL_STEPS, left), steps,
+                offset=offset,
+            )  # fmt: skip
+        why = str(result.message).rstrip(".")
+        message = None
+        if stalled:
+            why = (
                 f"the conjugate gradient of the trust-region subproblem made no progress in "
-                f"{max_products} Hessian-vector products (rounding, e.g. from extreme feature "
-                "scales; scale the features)"
+                f"{max_products} Hessian-vector products"
             )
-        value = float(problem.last["value"])
-        return finish(log, theta, n_iter, optimality, converged, message, problem.stopped, value)
+            if not getattr(objective, "is_refined", False):  # on the float64 finish: precision
+                message = f"{why} (rounding, e.g. from extreme feature scales; scale the features)"
+        return Leg(
+            theta,
+            optimality,
+            float(problem.last["value"]),
+            stopped=problem.stopped,
+            capped=result.status == 1,
+            why=why,
+            message=message,
+        )
