@@ -97,6 +97,7 @@ OPTIONS = {
     "cosine": {},
     "warmup_step": {},
     "invscaling": {"schedule": "invscaling"},
+    "converge": {"tol": 1e-3, "max_iter": 2000},  # runs that stop on tol, not on max_iter
 }
 
 
@@ -162,6 +163,7 @@ def grid(solver_names):
         "cosine": ["logreg2"],
         "warmup_step": ["linreg"],
         "invscaling": ["softmax3"],
+        "converge": ["linreg", "logreg2"],
     }
     for option, on in option_estimators.items():
         for est in on:
@@ -246,14 +248,13 @@ def make_estimator(spec):
         params["schedule"] = schedules.LinearWarmup(schedules.StepDecay(step_size=5, gamma=0.5))
     cls = getattr(sklearn_gd, ESTIMATORS[spec["estimator"]][0])
     max_iter = DASK_MAX_ITER if spec["input"] == "dask" else MAX_ITER
+    settings = dict(max_iter=max_iter, tol=TOL, random_state=0)
+    settings.update(params)
     return cls(
         solver=_solver(spec["solver"]),
         alpha=spec["alpha"],
         l1_ratio=spec["l1_ratio"],
-        max_iter=max_iter,
-        tol=TOL,
-        random_state=0,
-        **params,
+        **settings,
     )
 
 
