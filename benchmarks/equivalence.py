@@ -54,6 +54,9 @@ MAX_ITER = 100
 TOL = 1e-5
 ALPHA = 0.02
 N_TRAIN, N_TEST, N_FEATURES = 150, 50, 6
+# Mini-batches of several rows run numba's compiled epochs from 2**16 stored entries of X
+# on: a second, larger data set (dense float64), fitted for a few epochs only.
+N_BIG, N_BIG_FEATURES, BIG_MAX_ITER = 2200, 30, 5
 DASK_MAX_ITER = 15
 QUICK_FITS = 60
 INPUTS = ("C", "F", "csr", "csc")
@@ -98,6 +101,8 @@ OPTIONS = {
     "warmup_step": {},
     "invscaling": {"schedule": "invscaling"},
     "converge": {"tol": 1e-3, "max_iter": 2000},  # runs that stop on tol, not on max_iter
+    "batch1": {"batch_size": 1},  # one-row updates: the compiled epochs' path
+    "big_batch32": {"batch_size": 32, "max_iter": BIG_MAX_ITER},  # on the larger data set
 }
 
 
@@ -164,10 +169,13 @@ def grid(solver_names):
         "warmup_step": ["linreg"],
         "invscaling": ["softmax3"],
         "converge": ["linreg", "logreg2"],
+        "batch1": ["linreg", "logreg2", "softmax3"],
+        "big_batch32": ests,
     }
     for option, on in option_estimators.items():
         for est in on:
             fits += [("option", _spec(est, s, option=option)) for s in names]
+    fits += [("option", _spec("logreg3", s, inputs="csr", option="batch1")) for s in names]
     for est in ests:  # dask row chunks, float64; float32 on the binary model
         fits += [("dask", _spec(est, s, inputs="dask")) for s in names]
     fits += [("dask", _spec("logreg2", s, "float32", "dask", l1_ratio=0.5)) for s in names]
@@ -191,25 +199,30 @@ def quick_grid(fits, n_fits=QUICK_FITS):
 # --------------------------------------------------------------------------- one fit
 
 
-def make_data():
-    """Fixed, seeded data: X (a third of its entries zero), targets, weights, test rows."""
-    rng = np.random.default_rng(0)
-    n = N_TRAIN + N_TEST
-    X = rng.normal(size=(n, N_FEATURES)) * rng.uniform(0.5, 3.0, size=N_FEATURES)
-    X[rng.uniform(size=X.shape) < 1 / 3] = 0.0
-    w = rng.normal(size=N_FEATURES)
-    z = X @ w + 0.5 * rng.normal(size=n)
+def _data_set(rng, n, n_features, zeros):
+    X = rng.normal(size=(n + N_TEST, n_features)) * rng.uniform(0.5, 3.0, size=n_features)
+    X[rng.uniform(size=X.shape) < zeros] = 0.0
+    z = X @ rng.normal(size=n_features) + 0.5 * rng.normal(size=n + N_TEST)
     targets = {
         "regression": 3.0 + z,
         "binary": (z > 0.3).astype(np.int64),
         "multiclass": np.digitize(z, np.quantile(z, [0.3, 0.75])),
     }
     return {
-        "X": X[:N_TRAIN],
-        "X_test": X[N_TRAIN:],
-        "y": {kind: t[:N_TRAIN] for kind, t in targets.items()},
-        "sample_weight": rng.uniform(0.2, 2.0, size=N_TRAIN),
+        "X": X[:n],
+        "X_test": X[n:],
+        "y": {kind: t[:n] for kind, t in targets.items()},
+        "sample_weight": rng.uniform(0.2, 2.0, size=n),
     }
+
+
+def make_data():
+    """Fixed, seeded data: X (a third of its entries zero), targets, weights, test rows;
+    under ``"big"`` a larger dense set of the same kinds."""
+    rng = np.random.default_rng(0)
+    data = _data_set(rng, N_TRAIN, N_FEATURES, 1 / 3)
+    data["big"] = _data_set(rng, N_BIG, N_BIG_FEATURES, 0.0)
+    return data
 
 
 def _design(X, dtype, inputs):
@@ -274,7 +287,7 @@ def _train(model, spec, X, y, data):
         model.fit(X, y)
     elif option == "partial_fit":
         kwargs = {"classes": np.unique(y)} if spec["estimator"] in CLASSIFIERS else {}
-        for part in np.array_split(np.arange(N_TRAIN), 3):
+        for part in np.array_split(np.arange(X.shape[0]), 3):
             model.partial_fit(X[part], y[part], **kwargs)
             kwargs = {}
     else:
@@ -286,6 +299,7 @@ def run_fit(spec, data):
     from sklearn.exceptions import ConvergenceWarning
 
     kind = ESTIMATORS[spec["estimator"]][1]
+    data = data["big"] if spec["option"] == "big_batch32" else data
     X, y = _design(data["X"], spec["dtype"], spec["input"]), data["y"][kind]
     if spec["input"] == "dask":
         import dask.array as da
