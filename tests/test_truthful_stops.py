@@ -271,8 +271,16 @@ def test_rank_deficient_solution_ignores_row_order_and_zero_weight_rows(solver):
 def test_sparse_and_dense_float32_reach_the_same_point():
     X, y = offset_regression(1, 20, 0.1, 500.0)
     X32 = X.astype(np.float32)
-    dense = GDLinearRegression(alpha=0.05, tol=1e-7).fit(X32, y.astype(np.float32))
-    sparse = GDLinearRegression(alpha=0.05, tol=1e-7).fit(sp.csr_matrix(X32), y.astype(np.float32))
+    # tol=1e-7 is below what float32 coefficients of this problem carry: both
+    # fits reach it in float64 and say that their rounded coef_ does not.
+    fits = []
+    for data in (X32, sp.csr_matrix(X32)):
+        model = GDLinearRegression(alpha=0.05, tol=1e-7)
+        with pytest.warns(ConvergenceWarning, match="coefficients kept in float32"):
+            model.fit(data, y.astype(np.float32))
+        assert model.history_["optimality"][-1] <= 1e-7
+        fits.append(model)
+    dense, sparse = fits
     np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-5, atol=1e-5)
 
 
