@@ -251,6 +251,20 @@ def test_sparse_enet_equals_dense(solver):
 
 
 @pytest.mark.parametrize("solver", WITH_L1)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_weighted_enet_matches_scikit_learn(solver, l1_ratio):
+    """test_coordinate_descent.py::test_enet_sample_weight_consistency: scikit-learn
+    rescales the weights to sum to n, which is the objective's division by S."""
+    X, y = regression(seed=10, n=40, d=5)
+    weights = 3 * np.random.default_rng(10).random(len(y))
+    ref = ElasticNet(alpha=0.1, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000)
+    ref.fit(X, y, sample_weight=weights)
+    ours = regressor(solver, alpha=0.1, l1_ratio=l1_ratio).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-7)
+
+
+@pytest.mark.parametrize("solver", WITH_L1)
 def test_lasso_zero_data_gives_zero_coefficients(solver):
     """test_coordinate_descent.py::test_lasso_zero."""
     X = np.zeros((3, 1))
