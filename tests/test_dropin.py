@@ -302,8 +302,11 @@ def test_per_update_schedule_and_batch_objective():
     np.testing.assert_allclose(est.history_["learning_rate"], [0.1 / np.sqrt(3), 0.1 / np.sqrt(6)])
     batches = est.history_["batch_objective"]
     assert batches.shape == (6,)
-    # The epoch objective is the mean of its batches' objectives.
-    np.testing.assert_allclose(est.history_["objective"], batches.reshape(2, 3).mean(axis=1))
+    # An epoch's objective is the mean of its batches' objectives, but for the last
+    # entry: that is the objective of the coefficients the fit returns.
+    np.testing.assert_allclose(est.history_["objective"][0], batches[:3].mean())
+    residual = y - est.predict(X)
+    np.testing.assert_allclose(est.history_["objective"][-1], 0.5 * np.mean(residual**2))
 
 
 def test_loss_curve_display_draws_training_and_validation_loss():
