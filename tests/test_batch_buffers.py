@@ -18,7 +18,7 @@ from sklearn_gd import (
     _kernels,
     _objective,
 )
-from sklearn_gd.solvers import _batch_buffers
+from sklearn_gd.solvers import _batch_buffers, solvers_with
 from sklearn_gd.solvers._batch_buffers import BatchBuffers
 
 
@@ -44,7 +44,7 @@ def fit_both(monkeypatch, make, X, y, **kwargs):
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("solver", ["sgd", "momentum", "adam", "adamw"])
+@pytest.mark.parametrize("solver", solvers_with("supports_partial_fit"))
 @pytest.mark.parametrize(
     "estimator, kind",
     [

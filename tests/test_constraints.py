@@ -19,7 +19,12 @@ from sklearn_gd.constraints import Box, L2Ball, NonNegative, Simplex
 from sklearn_gd.solvers import resolve_solver, solvers_accepting
 
 #: Solvers that honour every constraint (through the objective's prox), deterministic.
-PROJECTING = ["gd", "momentum", "ista", "admm"]
+EVERY_CONSTRAINT = (Box(-1.0, 1.0), L2Ball(1.0), NonNegative(), Simplex())
+PROJECTING = [
+    name
+    for name, cls in SOLVERS.items()
+    if not cls.stochastic and all(name in solvers_accepting(c) for c in EVERY_CONSTRAINT)
+]
 
 
 def least_squares(seed=0, n=50, d=5, fit_intercept=True):
