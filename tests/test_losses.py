@@ -19,12 +19,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize
+from sklearn._loss.link import Interval
 
 import sklearn_gd._loss as loss_module
+from sklearn_gd import GDLinearRegression
 from sklearn_gd._data import Design
 from sklearn_gd._loss import LogisticLoss, Loss, MultinomialLoss, SquaredLoss
 from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
+from sklearn_gd.exceptions import NoCurvatureBoundError
+from sklearn_gd.solvers import solver_names
 
 #: The numbers of outputs each loss of the registry is tested with (a 2-D ``y``;
 #: one-vs-rest and binary logistic; softmax over 2 and 3 classes).
@@ -445,6 +449,139 @@ def test_curvature_bound_bounds_the_hessian_at_random_points(name, loss_cls, k, 
     # and for one output the bound is reached (p = 1/2 for the logistic loss)
     if k == 1:
         assert top >= 0.999 * loss.curvature_bound
+
+
+# ---------------------------------------------- a loss without a curvature bound
+class PoissonLoss(Loss):
+    r"""Half Poisson deviance up to constants, :math:`e^z - y z`; log link, no curvature bound."""
+
+    target_range = Interval(0.0, np.inf, True, False)
+    prediction_range = Interval(0.0, np.inf, False, False)
+    link, inverse_link = staticmethod(np.log), staticmethod(np.exp)
+
+    def loss_gradient(self, Y, Z):
+        mu = np.exp(Z)
+        return (mu - Y * Z).sum(axis=1), mu - Y
+
+    def loss_difference(self, Y, Z0, D):
+        return (np.exp(Z0) * np.expm1(D) - Y * D).sum(axis=1)
+
+    def hessian_operator(self, Y, Z):
+        return lambda dZ: np.exp(Z) * dZ
+
+    def hessian_blocks(self, Y, Z):
+        return {(a, a): np.exp(Z[:, a]) for a in range(Z.shape[1])}
+
+
+class GDPoissonRegression(GDLinearRegression):
+    """Poisson regression: the least-squares estimator with the loss above."""
+
+    def _loss(self):
+        return PoissonLoss()
+
+
+ALPHA_POISSON = 0.01
+NO_BOUND_NEEDED = solver_names(lambda cls: not cls.needs_curvature_bound)
+BOUND_NEEDED = solver_names(lambda cls: cls.needs_curvature_bound)
+
+
+def poisson_data():
+    rng = np.random.default_rng(0)
+    X = 0.5 * rng.standard_normal((60, 3))
+    y = rng.poisson(np.exp(0.3 + X @ np.array([0.5, -0.4, 0.2]))).astype(float)
+    return X, y
+
+
+def poisson_reference(X, y):
+    """The penalised Poisson fit by SciPy's BFGS, from the formula alone."""
+    n, d = X.shape
+
+    def value_and_gradient(theta):
+        w, b = theta[:d], theta[d]
+        z = X @ w + b
+        r = np.exp(z) - y
+        value = np.mean(np.exp(z) - y * z) + 0.5 * ALPHA_POISSON * w @ w
+        return value, np.r_[X.T @ r / n + ALPHA_POISSON * w, r.mean()]
+
+    return minimize(value_and_gradient, np.zeros(d + 1), jac=True, method="BFGS", tol=1e-12).x
+
+
+def test_a_loss_without_curvature_bound_has_no_lipschitz_constant():
+    X, y = poisson_data()
+    obj = Objective(
+        Design(X, True), PoissonLoss(), y[:, None], np.ones(60), ElasticNetPenalty(0.0, 0.0)
+    )
+    for method in (obj.lipschitz, obj.coordinate_lipschitz):
+        with pytest.raises(NoCurvatureBoundError, match="PoissonLoss has no global curvature"):
+            method()
+    assert NO_BOUND_NEEDED and BOUND_NEEDED
+
+
+@pytest.mark.parametrize("solver", NO_BOUND_NEEDED)
+def test_solvers_without_a_curvature_bound_fit_poisson_as_scipy(solver):
+    X, y = poisson_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = GDPoissonRegression(solver=solver, alpha=ALPHA_POISSON, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(
+        np.r_[est.coef_, est.intercept_], poisson_reference(X, y), rtol=0, atol=1e-6
+    )
+    # its starting intercept is the loss's intercept-only model: log of the mean count
+    assert PoissonLoss().intercept_only(y[:, None], np.ones(60)) == pytest.approx(
+        np.log(y.mean()), rel=1e-15
+    )
+    np.testing.assert_allclose(est.predict(X), np.exp(X @ est.coef_ + est.intercept_))
+
+
+def check_refusal(exc, solver):
+    """The error of a solver that asked a loss without a curvature bound for one."""
+    message = str(exc)
+    assert "PoissonLoss has no global curvature bound" in message
+    assert f"solver={solver!r} needs one" in message
+    assert message.endswith(f"the solvers that do not: {', '.join(NO_BOUND_NEEDED)}.")
+
+
+@pytest.mark.parametrize("solver", ["gd", "ista", "admm"])
+def test_steps_of_one_over_lipschitz_refuse_poisson_naming_the_solvers_that_do_not(solver):
+    # gd's and ista's learning_rate="auto" is 1 / L, admm's penalty 0.1 L
+    X, y = poisson_data()
+    with pytest.raises(NoCurvatureBoundError) as info:
+        GDPoissonRegression(solver=solver, alpha=ALPHA_POISSON, tol=1e-8).fit(X, y)
+    check_refusal(info.value, solver)
+
+
+@pytest.mark.parametrize("solver", BOUND_NEEDED)
+def test_solvers_that_may_need_a_curvature_bound_refuse_poisson_or_fit_it(solver):
+    X, y = poisson_data()
+    est = GDPoissonRegression(solver=solver, alpha=ALPHA_POISSON, tol=1e-6, random_state=0)
+    try:
+        est.fit(X, y)
+    except NoCurvatureBoundError as exc:
+        check_refusal(exc, solver)
+    else:  # never NaN: finite coefficients, an objective below the intercept-only start
+        assert np.all(np.isfinite(est.coef_)) and np.isfinite(est.intercept_)
+        assert est.history_["objective"][-1] < est.history_["objective"][0]
+
+
+@pytest.mark.parametrize("solver", ["gd", "ista"])
+def test_gd_and_ista_at_a_fixed_rate_fit_poisson_or_refuse_it(solver):
+    X, y = poisson_data()
+    est = GDPoissonRegression(solver=solver, alpha=ALPHA_POISSON, tol=1e-8, max_iter=3000)
+    try:
+        est.set_params(learning_rate=0.1).fit(X, y)
+    except NoCurvatureBoundError as exc:  # refused: then for the curvature bound alone
+        assert "PoissonLoss has no global curvature bound" in str(exc)
+    else:
+        np.testing.assert_allclose(
+            np.r_[est.coef_, est.intercept_], poisson_reference(X, y), rtol=0, atol=1e-6
+        )
+
+
+def test_poisson_targets_outside_its_range_are_refused_naming_it():
+    X, y = poisson_data()
+    y[4] = -1.0
+    with pytest.raises(ValueError, match=r"PoissonLoss needs targets in \[0, inf\)"):
+        GDPoissonRegression().fit(X, y)
 
 
 # ------------------------------------------------------ extreme logits, exactly
