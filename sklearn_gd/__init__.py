@@ -6,7 +6,7 @@ Estimators: :class:`GDLinearRegression`, :class:`GDLogisticRegression`,
 loss-curve plots (matplotlib optional): :class:`LossCurveDisplay`.
 """
 
-from .exceptions import DivergenceError
+from .exceptions import DivergenceError, NoCurvatureBoundError
 from .linear_regression import GDLinearRegression
 from .logistic import GDLogisticRegression
 from .plotting import LossCurveDisplay
@@ -50,6 +50,7 @@ __all__ = [
     "LossCurveDisplay",
     "Momentum",
     "Newton",
+    "NoCurvatureBoundError",
     "RMSProp",
     "TrustRegion",
 ]

@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 
 import numpy as np
+from scipy.special import log_expit
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -10,12 +11,10 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classi
 
 from ._estimator import (
     _PARTIAL_FIT_DOC,
-    PARAMETERS,
     GDLinearModel,
     available_with_solver,
     documented,
     fit_context,
-    init_taking,
     predicts_rows,
 )
 
@@ -58,20 +57,50 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
-    __init__ = init_taking({**PARAMETERS, "alpha": 1e-4, "class_weight": None})
-
-    def _first_block_intercept(self, means):
-        """The block's null intercept, or zero (even odds) when a class is missing from it.
-
-        A class missing from the first block would start at log-odds of about
-        -18, which the steps of the following calls take long to undo (every
-        solver then predicted one class for every row of a six-row problem
-        fitted in two calls); scikit-learn's ``SGDClassifier`` starts at zero.
-        """
-        means = np.asarray(means, dtype=np.float64)
-        # one column per class, or the positive class's share for a binary model
-        missing = np.any(means <= 0) or (means.size == 1 and means[0] >= 1)
-        return np.zeros_like(means) if missing else self._null_intercept(means)
+    def __init__(
+        self,
+        *,
+        solver="lbfgs",
+        alpha=1e-4,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        learning_rate="auto",
+        schedule=None,
+        batch_size="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        random_state=None,
+        verbose=0,
+        positive=False,
+        constraint=None,
+        warm_start=False,
+        average=False,
+        record_batches=False,
+        class_weight=None,
+    ):
+        self.solver = solver
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+        self.positive = positive
+        self.constraint = constraint
+        self.warm_start = warm_start
+        self.average = average
+        self.record_batches = record_batches
+        self.class_weight = class_weight
 
     @available_with_solver
     @fit_context(prefer_skip_nested_validation=True)
@@ -216,3 +245,14 @@ class GDLinearClassifier(ClassifierMixin, GDLinearModel):
             Log-probabilities; columns follow ``classes_``.
         """
         return self._log_proba(self.decision_function(X))
+
+    def _log_proba(self, scores):
+        r"""Log-probabilities from :meth:`decision_function`'s scores.
+
+        A 1-D score ``z`` is that of ``classes_[1]`` against ``classes_[0]``:
+        :math:`(\log \sigma(-z), \log \sigma(z))`; several columns go through
+        the log of the loss's inverse link.
+        """
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return self._loss().log_inverse_link(scores)

@@ -348,13 +348,15 @@ class DaskObjective(Objective):
 
     def coordinate_lipschitz(self):
         """:meth:`Objective.coordinate_lipschitz`, summed over the chunks (one pass)."""
+        self._curvature_bound()  # refused here, not on a worker
         L = self.scale * self._reduce(_coordinate_lipschitz)
         L[: self.design.n_features] += self.penalty.l2
         return L
 
     def lipschitz(self):
+        bound = self._curvature_bound()
         eig = self.design.largest_eigenvalue(self._s_blocks)
-        return self.loss.curvature_bound * self.scale * eig + self.penalty.l2
+        return bound * self.scale * eig + self.penalty.l2
 
     # ------------------------------------------------------ local work per chunk
     @property

@@ -1,11 +1,13 @@
 """Estimator layer: the scikit-learn facade shared by the three estimators.
 
-Parameters and their validation, one ``__init__``, the transactional fit driver,
-fitted attributes, warnings and the linear predictor live here. What the data
-are is the input backend's business (:mod:`sklearn_gd._inputs`), running the
-solver the trainer's (:mod:`sklearn_gd._trainer`), the mathematics the layers
-below. An estimator never branches on its solver's name (it reads the solver's
-capability attributes) nor on the kind of array it is given.
+Parameters and their validation (each estimator spells out its ``__init__``),
+the transactional fit driver, fitted attributes, warnings and the linear
+predictor live here; the link, the targets and the starting intercept are the
+loss's (:mod:`sklearn_gd._loss`). What the data are is the input backend's
+business (:mod:`sklearn_gd._inputs`), running the solver the trainer's
+(:mod:`sklearn_gd._trainer`), the mathematics the layers below. An estimator
+never branches on its solver's name (it reads the solver's capability
+attributes) nor on the kind of array it is given.
 """
 
 import functools
@@ -28,6 +30,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from . import _migration
 from ._inputs import TrainingData, inputs_for, normalised_weights
+from ._loss import weighted_column_means
 from ._penalty import ElasticNetPenalty
 from ._trainer import RunSettings, train
 from ._training import (
@@ -233,79 +236,6 @@ def documented(template, **fields):
     return decorate
 
 
-#: The parameters every estimator takes, with their defaults (classifiers add
-#: ``class_weight`` and change ``alpha``'s default).
-PARAMETERS = {
-    "solver": "lbfgs",
-    "alpha": 0.0,
-    "l1_ratio": 0.0,
-    "fit_intercept": True,
-    "max_iter": 1000,
-    "tol": 1e-4,
-    "learning_rate": "auto",
-    "schedule": None,
-    "batch_size": "auto",
-    "early_stopping": False,
-    "validation_fraction": 0.1,
-    "n_iter_no_change": 5,
-    "random_state": None,
-    "verbose": 0,
-    "positive": False,
-    "constraint": None,
-    "warm_start": False,
-    "average": False,
-    "record_batches": False,
-}
-
-
-def init_taking(parameters):
-    """An ``__init__`` that takes exactly the keyword ``parameters`` (name -> default).
-
-    It stores each as an attribute of the same name, as scikit-learn requires
-    of an estimator's ``__init__``, and carries the explicit signature that
-    ``get_params``, ``clone`` and the documentation read. One function for the
-    three estimators instead of three copies of a fifteen-parameter signature.
-    """
-    signature = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
-            for name, default in parameters.items()
-        ]
-    )
-
-    def __init__(self, **params):
-        unknown = sorted(set(params) - set(parameters))
-        if unknown:
-            advice = [_migration.advice(name, params[name]) for name in unknown]
-            advice = "".join(f" Coming from scikit-learn: {text}." for text in advice if text)
-            raise TypeError(
-                f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
-                f"{', '.join(map(repr, unknown))}; it takes {', '.join(parameters)}.{advice}"
-            )
-        for name, default in parameters.items():
-            setattr(self, name, params.get(name, default))
-
-    __init__.__signature__ = signature
-    return __init__
-
-
-def weighted_column_means(Y, sample_weight):
-    """``sum_i s_i Y_i / sum_i s_i``, the weighted mean of each column of ``Y``.
-
-    One pass over ``Y`` whatever it is (NumPy array, sparse-free dask array).
-    """
-    total = (Y * sample_weight[:, None]).sum(axis=0) / sample_weight.sum()
-    if hasattr(total, "compute"):
-        total = total.compute()
-    return np.asarray(total, dtype=np.float64)
-
-
-def bounded_frequencies(means):
-    """Class frequencies kept inside ``[1e-8, 1 - 1e-8]`` (a class absent from a block)."""
-    return np.clip(means, 1e-8, 1.0 - 1e-8)
-
-
 def predicts_rows(method):
     """A prediction method that takes any array its estimator's inputs accept.
 
@@ -393,7 +323,9 @@ def available_with_solver(method):
 class GDLinearModel(CallbackSupportMixin, BaseEstimator):
     """Base class of the estimators: parameters, the fit driver, the linear predictor.
 
-    Subclasses provide ``_loss()``; classifiers override ``_encode_targets``.
+    Subclasses provide an explicit ``__init__`` and ``_loss()`` (the loss owns the
+    link, the targets and the intercept-only model); classifiers override
+    ``_encode_targets``.
     """
 
     _parameter_constraints = {
@@ -418,7 +350,24 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
         "record_batches": ["boolean"],
     }
 
-    __init__ = init_taking(PARAMETERS)
+    def __new__(cls, *args, **params):
+        """Refuse unknown keywords before ``__init__`` does, with migration advice.
+
+        Each estimator spells out its parameters in an explicit ``__init__``
+        (what ``get_params``, ``clone``, IDEs and the documentation read). A
+        keyword it lacks is a ``TypeError``, as Python's own, that also quotes
+        the migration table's row for it (``C=``: what to write instead).
+        """
+        taken = [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+        unknown = sorted(set(params) - set(taken))
+        if unknown:
+            advice = [_migration.advice(name, params[name]) for name in unknown]
+            advice = "".join(f" Coming from scikit-learn: {text}." for text in advice if text)
+            raise TypeError(
+                f"{cls.__name__}.__init__() got unexpected keyword argument(s) "
+                f"{', '.join(map(repr, unknown))}; it takes {', '.join(taken)}.{advice}"
+            )
+        return super().__new__(cls)
 
     def set_params(self, **params):
         """Set parameters; ``solver__<param>`` works with a solver given by name.
@@ -732,18 +681,29 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
 
         ``partial_fit`` continues the previous coefficients and the solver's
         state; a warm ``fit`` starts from the previous coefficients with a new
-        run. Otherwise the run starts from zero coefficients and the intercept
-        that is optimal for them (:meth:`_null_intercept`: the weighted mean
-        of ``y`` for least squares, the log-odds or log-frequencies of the
-        weighted classes for the classifiers), so that no solver spends its
-        first iterations, or its learning rate, on moving the intercept to
-        where the targets are. The first ``partial_fit`` call takes its block's
-        (:meth:`_first_block_intercept`).
+        run. Otherwise the run starts from zero coefficients and the loss's
+        intercept-only model (:meth:`~sklearn_gd._loss.Loss.intercept_only`:
+        the weighted mean of ``y`` for least squares, the log-odds or
+        log-frequencies of the weighted classes for the classifiers), so that
+        no solver spends its first iterations, or its learning rate, on moving
+        the intercept to where the targets are. The first ``partial_fit`` call
+        takes its block's, unless the block's mean target lies on the edge of
+        the loss's prediction range (a class missing from it): a class missing
+        from the first block would start at log-odds of about -18, which the
+        steps of the following calls take long to undo (every solver then
+        predicted one class for every row of a six-row problem fitted in two
+        calls), so such a block starts at zero, as scikit-learn's
+        ``SGDClassifier`` does.
         """
+        loss = self._loss()
 
         def null_intercept():
-            means = weighted_column_means(data.Y, data.sample_weight)
-            return self._first_block_intercept(means) if partial else self._null_intercept(means)
+            if not partial:
+                return loss.intercept_only(data.Y, data.sample_weight)
+            mean = weighted_column_means(data.Y, data.sample_weight)
+            if not loss.mean_inside_range(mean):
+                return np.zeros_like(mean)
+            return loss.intercept_of_mean(mean)
 
         if init is not None:
             return self._given_start(objective, *init, null_intercept), None
@@ -796,18 +756,6 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
                     )
                 C[d] = intercept.ravel()
         return C.ravel()
-
-    def _first_block_intercept(self, means):
-        """The intercept the first ``partial_fit`` call starts from: the null one of its block."""
-        return self._null_intercept(means)
-
-    def _null_intercept(self, means):
-        """The intercept minimising the data term at zero coefficients.
-
-        ``means`` are the weighted means of the columns of the target matrix;
-        for least squares the optimal intercept is those means themselves.
-        """
-        return means
 
     def _record_history(self, record, monitor, partial):
         """Set ``history_``, ``loss_curve_``, ``n_iter_`` and the validation scores."""

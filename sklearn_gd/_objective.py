@@ -16,6 +16,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .exceptions import NoCurvatureBoundError
+
 #: Rows read by :meth:`Objective.curvature_block` (every ``k``-th row beyond it).
 CURVATURE_ROWS = 4096
 #: A quadratic objective (squared loss) uses its Gram matrix only when ``X`` has
@@ -387,15 +389,35 @@ class Objective:
         m[:d] += self.penalty.l2
         return m
 
+    def _curvature_bound(self):
+        r"""The loss's global bound :math:`c \ge \lambda_{\max}(\nabla_z^2 \ell)`.
+
+        Raises
+        ------
+        NoCurvatureBoundError
+            When the loss has none (its ``curvature_bound`` is None): then the
+            objective has no Lipschitz constant.
+        """
+        bound = self.loss.curvature_bound
+        if bound is None:
+            raise NoCurvatureBoundError(
+                f"The loss {type(self.loss).__name__} has no global curvature bound "
+                "(its curvature_bound is None), so the objective has no Lipschitz "
+                "constant: no step size 1 / L and no certified gap can be taken from it."
+            )
+        return bound
+
     def coordinate_lipschitz(self):
         """Upper bounds of the curvature along each coordinate, shape (n_dof,).
 
         ``curvature_bound(loss) * scale * sum_i s_i x_ij^2`` (plus the L2
         strength on the weights), the same for every output: one pass over
-        ``X`` for the squares.
+        ``X`` for the squares. A ``NoCurvatureBoundError`` for a loss without
+        a global curvature bound.
         """
+        bound = self._curvature_bound()
         L = self.scale * self.design.weighted_square_sums(self.sample_weight)
-        L *= self.loss.curvature_bound
+        L *= bound
         L[: self.design.n_features] += self.penalty.l2
         return L
 
@@ -404,9 +426,11 @@ class Objective:
 
         ``curvature_bound(loss) * lambda_max(X1' diag(s) X1) / S + l2``, with the
         eigenvalue from a few power iterations on the data (no decomposition).
+        A ``NoCurvatureBoundError`` for a loss without a global curvature bound.
         """
+        bound = self._curvature_bound()
         eig = self.design.largest_eigenvalue(self.sample_weight)
-        return self.loss.curvature_bound * self.scale * eig + self.penalty.l2
+        return bound * self.scale * eig + self.penalty.l2
 
     # ----------------------------------------------------------- mini-batches
     def batches(self, size, rng):

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .exceptions import NoCurvatureBoundError
+from .solvers import solver_names
+
 
 @dataclass
 class RunSettings:
@@ -98,6 +101,13 @@ def train(solver, objective, theta0, settings, *, partial=False, state=None, mon
     Returns
     -------
     RunRecord
+
+    Raises
+    ------
+    NoCurvatureBoundError
+        When the solver asked for a Lipschitz constant of an objective whose
+        loss has no global curvature bound; the message names the solvers of
+        the registry that never ask (``needs_curvature_bound`` unset).
     """
     common = dict(
         tol=settings.tol,
@@ -114,7 +124,13 @@ def train(solver, objective, theta0, settings, *, partial=False, state=None, mon
         method, run = solver.partial_minimize, dict(common, initial_state=state)
     else:
         method, run = solver.minimize, dict(common, max_iter=settings.max_iter, callback=callback)
-    result = method(objective, theta0, **settings_taken(method, run))
+    try:
+        result = method(objective, theta0, **settings_taken(method, run))
+    except NoCurvatureBoundError as exc:
+        raise NoCurvatureBoundError(
+            f"{exc} solver={solver.name!r} needs one here; the solvers that do not: "
+            f"{', '.join(solver_names(lambda cls: not cls.needs_curvature_bound))}."
+        ) from None
     coef = result.coef
     history = {key: np.asarray(value, dtype=np.float64) for key, value in result.history.items()}
     if recorder is not None:

@@ -30,3 +30,22 @@ class DivergenceError(ValueError):
         super().__init__(message)
         self.history = history
         self.learning_rate = learning_rate
+
+
+class NoCurvatureBoundError(ValueError):
+    r"""The loss has no global curvature bound, and the solver asked for one.
+
+    A Lipschitz constant of the objective, :math:`L = c\,\lambda_{\max}(X_1^\top
+    S X_1) / \sum_i s_i`, needs a bound :math:`c` of the loss's curvature in the
+    linear predictor over every point (1 for least squares, 1/4 for the
+    logistic loss); a loss such as Poisson's (curvature :math:`e^z`) has none.
+    The solvers whose ``needs_curvature_bound`` is set take their step sizes
+    or stopping measures from such a constant; the message names the solvers
+    that do not. It is a ``ValueError``: the cause is the pairing of a loss
+    and a solver.
+
+    Parameters
+    ----------
+    message : str
+        What asked for the bound, and which solvers do without it.
+    """

@@ -1,4 +1,8 @@
-"""Estimator layer: :class:`GDLinearRegression`, least squares by the solver you name."""
+"""Estimator layer: :class:`GDLinearRegression`, least squares by the solver you name.
+
+Its model is the squared loss's (:class:`~sklearn_gd._loss.SquaredLoss`: identity
+link, real targets, the weighted mean as the intercept-only model).
+"""
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -71,6 +75,49 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
     """
     )
 
+    def __init__(
+        self,
+        *,
+        solver="lbfgs",
+        alpha=0.0,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        learning_rate="auto",
+        schedule=None,
+        batch_size="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        random_state=None,
+        verbose=0,
+        positive=False,
+        constraint=None,
+        warm_start=False,
+        average=False,
+        record_batches=False,
+    ):
+        self.solver = solver
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+        self.positive = positive
+        self.constraint = constraint
+        self.warm_start = warm_start
+        self.average = average
+        self.record_batches = record_batches
+
     @available_with_solver
     @fit_context(prefer_skip_nested_validation=True)
     @documented(
@@ -99,12 +146,6 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
             )
         self._multi_output_ = y.ndim == 2
         return y, sample_weight
-
-    def _target_matrix(self, targets, dtype):
-        """One column per target: ``y`` of shape (n_samples, n_targets) is fitted as is."""
-        if targets.ndim == 2:
-            return targets.astype(dtype, copy=False)
-        return super()._target_matrix(targets, dtype)
 
     def _coef_attributes(self, C, d):
         """``coef_`` 1-D for one target, as ``Ridge``: also for ``y`` of shape (n_samples, 1).
@@ -138,4 +179,4 @@ class GDLinearRegression(RegressorMixin, GDLinearModel):
             Predicted values; 2-D when ``y`` had several columns (1-D for a
             column ``y`` of shape (n_samples, 1), as ``Ridge`` and ``Lasso``).
         """
-        return self._linear_predictor(X)
+        return self._loss().inverse_link(self._linear_predictor(X))

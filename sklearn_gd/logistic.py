@@ -1,11 +1,15 @@
-"""Estimator layer: :class:`GDLogisticRegression`, sigmoid models, one-vs-rest."""
+"""Estimator layer: :class:`GDLogisticRegression`, sigmoid models, one-vs-rest.
+
+Its model is the logistic loss's (:class:`~sklearn_gd._loss.LogisticLoss`: logit
+link, 0/1 indicators, the log-odds of the class shares as the intercept-only model).
+"""
 
 import numpy as np
-from scipy.special import log_expit, logit, logsumexp
+from scipy.special import logsumexp
 from sklearn.utils import _safe_indexing
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _FITTED_DOC, _SHARED_DOC, bounded_frequencies, predicts_rows
+from ._estimator import _FITTED_DOC, _SHARED_DOC, predicts_rows
 from ._loss import LogisticLoss
 
 
@@ -60,10 +64,6 @@ class GDLogisticRegression(GDLinearClassifier):
     def _loss(self):
         return LogisticLoss()
 
-    def _null_intercept(self, means):
-        """Each output's log-odds ``log(p / (1 - p))`` of its weighted class prior ``p``."""
-        return logit(bounded_frequencies(means))
-
     @predicts_rows
     def predict_log_proba(self, X):
         """Logarithm of the probability of each class, computed without underflow.
@@ -80,9 +80,9 @@ class GDLogisticRegression(GDLinearClassifier):
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:
-            return np.column_stack([log_expit(-scores), log_expit(scores)])
+            return self._log_proba(scores)
         # One-vs-rest: normalise sigmoid(z_k) across classes, in log space.
-        log_p = log_expit(scores)
+        log_p = self._loss().log_inverse_link(scores)
         lost = np.flatnonzero(np.all(np.isneginf(log_p), axis=1))
         if lost.size:
             # Every score overflowed to -inf: sigmoid(z_k) = exp(z_k) there, so the

@@ -1,10 +1,14 @@
-"""Estimator layer: :class:`GDSoftmaxClassifier`, multinomial logistic regression."""
+"""Estimator layer: :class:`GDSoftmaxClassifier`, multinomial logistic regression.
+
+Its model is the multinomial loss's (:class:`~sklearn_gd._loss.MultinomialLoss`:
+symmetric multinomial logit link, one-hot rows, the centred log class frequencies
+as the intercept-only model).
+"""
 
 import numpy as np
-from scipy.special import log_expit, log_softmax
 
 from ._classifier import GDLinearClassifier
-from ._estimator import _FITTED_DOC, _SHARED_DOC, bounded_frequencies, predicts_rows
+from ._estimator import _FITTED_DOC, _SHARED_DOC, predicts_rows
 from ._loss import MultinomialLoss
 
 
@@ -56,11 +60,6 @@ class GDSoftmaxClassifier(GDLinearClassifier):
     def _loss(self):
         return MultinomialLoss()
 
-    def _null_intercept(self, means):
-        """The log class frequencies, centred (the representative :attr:`intercept_` reports)."""
-        log_p = np.log(bounded_frequencies(means))
-        return log_p - log_p.mean()
-
     def _coef_attributes(self, C, d):
         # Adding one vector to every class's coefficients leaves the
         # probabilities unchanged, not the penalty: report the representative
@@ -99,12 +98,6 @@ class GDSoftmaxClassifier(GDLinearClassifier):
             return scores
         with np.errstate(over="ignore"):  # two finite scores far apart: +-inf
             return scores[:, 1] - scores[:, 0]
-
-    def _log_proba(self, scores):
-        if scores.ndim == 1:
-            return np.column_stack([log_expit(-scores), log_expit(scores)])
-        with np.errstate(over="ignore"):  # z - max(z) below the float range: -inf
-            return log_softmax(scores, axis=1)
 
 
 def _best_shift(W, l1, l2):

@@ -18,21 +18,32 @@ from conftest import objective as reference_objective
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy.optimize import minimize
+from sklearn._loss.link import Interval
 
 import sklearn_gd._loss as loss_module
+from sklearn_gd import GDLinearRegression
 from sklearn_gd._data import Design
-from sklearn_gd._loss import LogisticLoss, MultinomialLoss, SquaredLoss
+from sklearn_gd._loss import LogisticLoss, Loss, MultinomialLoss, SquaredLoss
 from sklearn_gd._objective import Objective
 from sklearn_gd._penalty import ElasticNetPenalty
+from sklearn_gd.exceptions import NoCurvatureBoundError
+from sklearn_gd.solvers import solver_names
 
-#: (name, loss class, number of outputs, kind in conftest's reference objective)
+#: The numbers of outputs each loss of the registry is tested with (a 2-D ``y``;
+#: one-vs-rest and binary logistic; softmax over 2 and 3 classes).
+OUTPUTS = {"squared": [1, 2], "logistic": [1, 3], "multinomial": [2, 3]}
+#: (id, loss class, number of outputs, registry name = kind in conftest's reference
+#: objective), for every loss of :data:`sklearn_gd._loss.LOSSES`.
 LOSSES = [
-    ("squared", SquaredLoss, 1, "squared"),
-    ("logistic-1", LogisticLoss, 1, "logistic"),
-    ("logistic-3", LogisticLoss, 3, "logistic"),
-    ("multinomial-3", MultinomialLoss, 3, "multinomial"),
+    (f"{name}-{k}", loss_cls, k, name)
+    for name, loss_cls in loss_module.LOSSES.items()
+    for k in OUTPUTS.get(name, [1])
 ]
 LOSS_IDS = [case[0] for case in LOSSES]
+#: The classification losses: values grow like |z| (no squares) at huge logits.
+CLASSIFICATION = [case for case in LOSSES if case[3] != "squared"]
+CLASSIFICATION_IDS = [case[0] for case in CLASSIFICATION]
 DTYPES = [np.float32, np.float64]
 FEW = few_examples(4)
 
@@ -107,7 +118,7 @@ def test_loss_hessian_operator_and_blocks_match_finite_differences(name, loss_cl
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("scale", [1e4, 1e5])
-@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES[1:], ids=LOSS_IDS[1:])
+@pytest.mark.parametrize("name, loss_cls, k, kind", CLASSIFICATION, ids=CLASSIFICATION_IDS)
 def test_objective_with_huge_logits_is_finite_without_warnings(
     name, loss_cls, k, kind, scale, dtype
 ):
@@ -300,7 +311,7 @@ def test_lipschitz_estimate_bounds_the_largest_hessian_eigenvalue_squared_loss(
     np.testing.assert_allclose(obj.hessian(np.zeros(obj.n_coef)), H, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("case", LOSSES[1:], ids=LOSS_IDS[1:])
+@pytest.mark.parametrize("case", CLASSIFICATION, ids=CLASSIFICATION_IDS)
 def test_lipschitz_estimate_bounds_the_hessian_of_classification_losses(case):
     obj, *_ = make_objective(*case, fit_intercept=True, weighted=True, alpha=0.1, l1_ratio=0)
     L = obj.lipschitz()
@@ -309,18 +320,12 @@ def test_lipschitz_estimate_bounds_the_hessian_of_classification_losses(case):
         assert L >= 0.99 * np.linalg.eigvalsh(obj.hessian(theta)).max()
 
 
-@pytest.mark.parametrize("loss_name", ["squared", "logistic", "multinomial"])
-def test_loss_difference_equals_the_difference_of_losses(loss_name):
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES, ids=LOSS_IDS)
+def test_loss_difference_equals_the_difference_of_losses(name, loss_cls, k, kind):
     rng = np.random.default_rng(0)
-    k = 1 if loss_name != "multinomial" else 3
-    loss = {"squared": SquaredLoss, "logistic": LogisticLoss, "multinomial": MultinomialLoss}[
-        loss_name
-    ]()
+    loss = loss_cls()
     Z0 = rng.standard_normal((40, k)) * 3
-    Y = rng.random((40, k)) < 0.5 if loss_name != "squared" else rng.standard_normal((40, k))
-    if loss_name == "multinomial":
-        Y = np.eye(k)[rng.integers(0, k, 40)]
-    Y = np.asarray(Y, dtype=np.float64)
+    Y = targets(kind, rng, 40, k)
     # small and large differences, both branches
     D = rng.standard_normal((40, k)) * np.where(rng.random((40, 1)) < 0.5, 1e-3, 5.0)
     expected = loss.loss(Y, Z0 + D) - loss.loss(Y, Z0)
@@ -331,15 +336,256 @@ def test_loss_difference_equals_the_difference_of_losses(loss_name):
     np.testing.assert_allclose(loss.loss_difference(Y, Z0, tiny), first_order, rtol=1e-6)
 
 
-# ------------------------------------------------------ extreme logits, exactly
-LOSS_CLASSES = sorted(
-    (
+# ------------------------------------------- the model: link, targets, intercept
+def raw_targets(kind, rng, n, k):
+    """``(y, n_classes)`` as an estimator hands them to its loss's ``target_matrix``."""
+    if kind == "squared":
+        return (rng.standard_normal((n, k)) if k > 1 else rng.standard_normal(n)), None
+    n_classes = 2 if k == 1 else k
+    return rng.integers(0, n_classes, size=n), n_classes
+
+
+def test_every_loss_of_the_registry_is_tested_and_every_loss_is_registered():
+    assert set(OUTPUTS) == set(loss_module.LOSSES)
+    defined = {
         obj
         for obj in vars(loss_module).values()
-        if isinstance(obj, type) and hasattr(obj, "loss_gradient")
-    ),
-    key=lambda cls: cls.__name__,
-)
+        if isinstance(obj, type) and issubclass(obj, Loss) and obj is not Loss
+    }
+    assert defined == set(loss_module.LOSSES.values())
+
+
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES, ids=LOSS_IDS)
+def test_target_matrix_encodes_valid_targets_and_refuses_others_naming_the_range(
+    name, loss_cls, k, kind
+):
+    loss = loss_cls()
+    y, n_classes = raw_targets(kind, np.random.default_rng(0), 12, k)
+    for dtype in DTYPES:
+        Y = loss.target_matrix(y, n_classes, dtype)
+        assert Y.shape == (12, k) and Y.dtype == dtype
+        assert loss.in_target_range(Y)
+    if kind == "squared":
+        np.testing.assert_array_equal(Y, np.reshape(y, (12, k)))
+        return
+    # 0/1 indicators or one-hot rows of the labels
+    expected = one_hot(y, n_classes) if k > 1 else y.reshape(-1, 1).astype(float)
+    np.testing.assert_array_equal(Y, expected)
+    for outside in (-0.5, 1.5):
+        Y_bad = Y.copy()
+        Y_bad[3, 0] = outside
+        assert not loss.in_target_range(Y_bad)
+        with pytest.raises(ValueError, match=r"needs targets in \[0, 1\]"):
+            loss.check_targets(Y_bad)
+
+
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES, ids=LOSS_IDS)
+def test_inverse_link_and_link_are_inverse(name, loss_cls, k, kind):
+    loss = loss_cls()
+    rng = np.random.default_rng(2)
+    Z = 3.0 * rng.standard_normal((20, k))
+    if kind == "multinomial":  # the symmetric logit: the representative summing to zero
+        Z -= Z.mean(axis=1, keepdims=True)
+    P = loss.inverse_link(Z)
+    r = loss.prediction_range
+    assert np.all(P > r.low) and np.all(P < r.high)
+    if kind == "multinomial":
+        np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(loss.link(P), Z, rtol=1e-12, atol=1e-12)
+    # the gradient of a canonical link's loss is the prediction minus the target
+    Y = targets(kind, rng, 20, k)
+    np.testing.assert_allclose(loss.loss_gradient(Y, Z)[1], P - Y, rtol=1e-12, atol=1e-15)
+    if hasattr(loss, "log_inverse_link"):  # log(P) itself is off by eps near P = 1
+        np.testing.assert_allclose(loss.log_inverse_link(Z), np.log(P), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES, ids=LOSS_IDS)
+def test_intercept_only_minimises_the_intercept_only_objective(name, loss_cls, k, kind):
+    loss = loss_cls()
+    rng = np.random.default_rng(4)
+    n = 30
+    Y = targets(kind, rng, n, k)
+    sw = rng.uniform(0.2, 3.0, size=n)
+    b = loss.intercept_only(Y, sw)
+    assert b.shape == (k,)
+
+    def value_and_gradient(intercept):
+        values, grad = loss.loss_gradient(Y, np.broadcast_to(intercept, (n, k)))
+        return sw @ values / sw.sum(), sw @ grad / sw.sum()
+
+    value, grad = value_and_gradient(b)
+    np.testing.assert_allclose(grad, 0.0, atol=1e-12)  # stationary, and convex: the minimum
+    for step in 1e-3 * rng.standard_normal((5, k)):
+        assert value_and_gradient(b + step)[0] >= value
+    reference = minimize(value_and_gradient, np.zeros(k), jac=True, method="BFGS", tol=1e-14)
+    assert value <= reference.fun + 1e-14
+    if kind == "multinomial":
+        assert abs(b.sum()) <= 1e-12  # the symmetric representative
+
+
+def test_intercept_only_of_a_class_absent_from_the_data_is_clipped():
+    # the mean share is clipped 1e-8 inside (0, 1): a finite intercept, far out
+    for loss in (LogisticLoss(), MultinomialLoss()):
+        Y = one_hot(np.array([0, 0, 2, 2]), 3)
+        b = loss.intercept_only(Y, np.ones(4))
+        assert np.all(np.isfinite(b)) and b[1] < b[0] - 15
+        assert not loss.mean_inside_range(Y.mean(axis=0))
+        assert loss.mean_inside_range(one_hot(np.arange(3), 3).mean(axis=0))
+
+
+@pytest.mark.parametrize("name, loss_cls, k, kind", LOSSES, ids=LOSS_IDS)
+def test_curvature_bound_bounds_the_hessian_at_random_points(name, loss_cls, k, kind):
+    loss = loss_cls()
+    rng = np.random.default_rng(5)
+    n = 200
+    Y = targets(kind, rng, n, k)
+    # logits of every scale, the flattest (z = 0: p = 1/2, uniform) included
+    Z = rng.standard_normal((n, k)) * rng.choice([0.0, 0.1, 1.0, 10.0], size=(n, 1))
+    per_sample = np.zeros((n, k, k))
+    for (a, b), entries in loss.hessian_blocks(Y, Z).items():
+        per_sample[:, a, b] = per_sample[:, b, a] = entries
+    top = np.linalg.eigvalsh(per_sample).max()
+    assert top <= loss.curvature_bound * (1 + 1e-12)
+    # and for one output the bound is reached (p = 1/2 for the logistic loss)
+    if k == 1:
+        assert top >= 0.999 * loss.curvature_bound
+
+
+# ---------------------------------------------- a loss without a curvature bound
+class PoissonLoss(Loss):
+    r"""Half Poisson deviance up to constants, :math:`e^z - y z`; log link, no curvature bound."""
+
+    target_range = Interval(0.0, np.inf, True, False)
+    prediction_range = Interval(0.0, np.inf, False, False)
+    link, inverse_link = staticmethod(np.log), staticmethod(np.exp)
+
+    def loss_gradient(self, Y, Z):
+        mu = np.exp(Z)
+        return (mu - Y * Z).sum(axis=1), mu - Y
+
+    def loss_difference(self, Y, Z0, D):
+        return (np.exp(Z0) * np.expm1(D) - Y * D).sum(axis=1)
+
+    def hessian_operator(self, Y, Z):
+        return lambda dZ: np.exp(Z) * dZ
+
+    def hessian_blocks(self, Y, Z):
+        return {(a, a): np.exp(Z[:, a]) for a in range(Z.shape[1])}
+
+
+class GDPoissonRegression(GDLinearRegression):
+    """Poisson regression: the least-squares estimator with the loss above."""
+
+    def _loss(self):
+        return PoissonLoss()
+
+
+ALPHA_POISSON = 0.01
+NO_BOUND_NEEDED = solver_names(lambda cls: not cls.needs_curvature_bound)
+BOUND_NEEDED = solver_names(lambda cls: cls.needs_curvature_bound)
+
+
+def poisson_data():
+    rng = np.random.default_rng(0)
+    X = 0.5 * rng.standard_normal((60, 3))
+    y = rng.poisson(np.exp(0.3 + X @ np.array([0.5, -0.4, 0.2]))).astype(float)
+    return X, y
+
+
+def poisson_reference(X, y):
+    """The penalised Poisson fit by SciPy's BFGS, from the formula alone."""
+    n, d = X.shape
+
+    def value_and_gradient(theta):
+        w, b = theta[:d], theta[d]
+        z = X @ w + b
+        r = np.exp(z) - y
+        value = np.mean(np.exp(z) - y * z) + 0.5 * ALPHA_POISSON * w @ w
+        return value, np.r_[X.T @ r / n + ALPHA_POISSON * w, r.mean()]
+
+    return minimize(value_and_gradient, np.zeros(d + 1), jac=True, method="BFGS", tol=1e-12).x
+
+
+def test_a_loss_without_curvature_bound_has_no_lipschitz_constant():
+    X, y = poisson_data()
+    obj = Objective(
+        Design(X, True), PoissonLoss(), y[:, None], np.ones(60), ElasticNetPenalty(0.0, 0.0)
+    )
+    for method in (obj.lipschitz, obj.coordinate_lipschitz):
+        with pytest.raises(NoCurvatureBoundError, match="PoissonLoss has no global curvature"):
+            method()
+    assert NO_BOUND_NEEDED and BOUND_NEEDED
+
+
+@pytest.mark.parametrize("solver", NO_BOUND_NEEDED)
+def test_solvers_without_a_curvature_bound_fit_poisson_as_scipy(solver):
+    X, y = poisson_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = GDPoissonRegression(solver=solver, alpha=ALPHA_POISSON, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(
+        np.r_[est.coef_, est.intercept_], poisson_reference(X, y), rtol=0, atol=1e-6
+    )
+    # its starting intercept is the loss's intercept-only model: log of the mean count
+    assert PoissonLoss().intercept_only(y[:, None], np.ones(60)) == pytest.approx(
+        np.log(y.mean()), rel=1e-15
+    )
+    np.testing.assert_allclose(est.predict(X), np.exp(X @ est.coef_ + est.intercept_))
+
+
+def check_refusal(exc, solver):
+    """The error of a solver that asked a loss without a curvature bound for one."""
+    message = str(exc)
+    assert "PoissonLoss has no global curvature bound" in message
+    assert f"solver={solver!r} needs one" in message
+    assert message.endswith(f"the solvers that do not: {', '.join(NO_BOUND_NEEDED)}.")
+
+
+@pytest.mark.parametrize("solver", ["gd", "ista", "admm"])
+def test_steps_of_one_over_lipschitz_refuse_poisson_naming_the_solvers_that_do_not(solver):
+    # gd's and ista's learning_rate="auto" is 1 / L, admm's penalty 0.1 L
+    X, y = poisson_data()
+    with pytest.raises(NoCurvatureBoundError) as info:
+        GDPoissonRegression(solver=solver, alpha=ALPHA_POISSON, tol=1e-8).fit(X, y)
+    check_refusal(info.value, solver)
+
+
+@pytest.mark.parametrize("solver", BOUND_NEEDED)
+def test_solvers_that_may_need_a_curvature_bound_refuse_poisson_or_fit_it(solver):
+    X, y = poisson_data()
+    est = GDPoissonRegression(solver=solver, alpha=ALPHA_POISSON, tol=1e-6, random_state=0)
+    try:
+        est.fit(X, y)
+    except NoCurvatureBoundError as exc:
+        check_refusal(exc, solver)
+    else:  # never NaN: finite coefficients, an objective below the intercept-only start
+        assert np.all(np.isfinite(est.coef_)) and np.isfinite(est.intercept_)
+        assert est.history_["objective"][-1] < est.history_["objective"][0]
+
+
+@pytest.mark.parametrize("solver", ["gd", "ista"])
+def test_gd_and_ista_at_a_fixed_rate_fit_poisson_or_refuse_it(solver):
+    X, y = poisson_data()
+    est = GDPoissonRegression(solver=solver, alpha=ALPHA_POISSON, tol=1e-8, max_iter=3000)
+    try:
+        est.set_params(learning_rate=0.1).fit(X, y)
+    except NoCurvatureBoundError as exc:  # refused: then for the curvature bound alone
+        assert "PoissonLoss has no global curvature bound" in str(exc)
+    else:
+        np.testing.assert_allclose(
+            np.r_[est.coef_, est.intercept_], poisson_reference(X, y), rtol=0, atol=1e-6
+        )
+
+
+def test_poisson_targets_outside_its_range_are_refused_naming_it():
+    X, y = poisson_data()
+    y[4] = -1.0
+    with pytest.raises(ValueError, match=r"PoissonLoss needs targets in \[0, inf\)"):
+        GDPoissonRegression().fit(X, y)
+
+
+# ------------------------------------------------------ extreme logits, exactly
+LOSS_CLASSES = sorted(loss_module.LOSSES.values(), key=lambda cls: cls.__name__)
 
 
 def _log1pexp(z):

@@ -77,7 +77,7 @@ def solvers_with(capability):
     capability : str
         A capability attribute of :class:`Solver`: ``"supports_l1"``,
         ``"stochastic"``, ``"supports_partial_fit"``, ``"reports_iterates"``,
-        ``"uses_learning_rate"`` or ``"uses_schedule"``.
+        ``"uses_learning_rate"``, ``"uses_schedule"`` or ``"needs_curvature_bound"``.
 
     Returns
     -------

@@ -93,7 +93,13 @@ class Solver(BaseEstimator):
         keeps the weights in a constraint set (:mod:`sklearn_gd.constraints`);
         None (the default) means "as ``supports_l1``": a solver that takes the
         L1 part through ``objective.prox`` projects with it too. A solver that
-        accepts some constraints only overrides :meth:`accepts_constraint`.
+        accepts some constraints only overrides :meth:`accepts_constraint`;
+    ``needs_curvature_bound``
+        may ask the objective for a Lipschitz constant (``lipschitz``,
+        ``coordinate_lipschitz``: a step ``1 / L``, a certified gap), which
+        needs the loss's global ``curvature_bound``. On a loss without one
+        (Poisson) such a solver stops with a ``NoCurvatureBoundError`` when
+        it asks; the others never ask.
     """
 
     name = None
@@ -105,6 +111,7 @@ class Solver(BaseEstimator):
     refines_precision = False
     uses_schedule = False
     supports_constraints = None
+    needs_curvature_bound = False
     _parameter_constraints: dict = {}
 
     def minimize(

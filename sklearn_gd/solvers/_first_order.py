@@ -190,6 +190,7 @@ class FirstOrderSolver(Solver):
     auto_min_distance = 1.0
     auto_batch_scaling = False
     uses_batch_size = True
+    needs_curvature_bound = True
 
     def init_state(self, theta):
         """The optimiser state at the start of a run (e.g. zero momentum)."""

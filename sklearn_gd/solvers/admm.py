@@ -362,6 +362,7 @@ class ADMM(Solver):
     """
 
     name = "admm"
+    needs_curvature_bound = True
     supports_l1 = True
     reports_iterates = True
     refines_precision = True

@@ -65,6 +65,7 @@ class ISTA(Solver):
     supports_l1 = True
     reports_iterates = True
     uses_learning_rate = True
+    needs_curvature_bound = True
     _parameter_constraints = {"fista": ["boolean"]}
 
     def __init__(self, fista=True):
