@@ -45,8 +45,9 @@ from ._training import (
 from .constraints import Constraint, NonNegative
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .solvers import SOLVERS, Solver, resolve_solver, solver_names, solvers_with
+from .solvers._base import StopReason
 from .solvers._first_order import FirstOrderSolver
-from .solvers._precision import ITERATION_CAP, rounded_optimality
+from .solvers._precision import rounded_optimality
 
 
 def _quoted(names):
@@ -629,8 +630,7 @@ class GDLinearModel(CallbackSupportMixin, BaseEstimator):
 
     def _max_iter_asked_for(self, result):
         """With ``tol=None`` a run that reached ``max_iter`` did what was asked (no warning)."""
-        capped = result.n_iter >= self.max_iter and ITERATION_CAP in result.message
-        return self.tol is None and capped
+        return self.tol is None and result.reason is StopReason.MAX_ITER
 
     def _tolerance(self, solver, n_samples):
         """The ``tol`` a run gets: ``tol=None`` means no tolerance stop.

@@ -262,7 +262,7 @@ def run_summary(solver_name, unit, result, history, monitor, tol):
             f"tol={tol:g} for {monitor.n_iter_no_change} {unit}s; kept {unit} {best + 1} "
             f"(validation score {monitor.scores[best]:.4f})"
         )
-    elif result.converged:
+    elif result.reason.converged:
         reason = f"converged: {result.message}"
     else:
         reason = f"did not converge ({result.message}): ConvergenceWarning"

@@ -4,7 +4,7 @@ Adding a solver is one module plus one line in :data:`SOLVERS`; the tests pick
 it up from here.
 """
 
-from ._base import Solver, SolverResult
+from ._base import Solver, SolverResult, StopReason
 from .adagrad import AdaGrad, RMSProp
 from .adam import Adam, AdamW
 from .admm import ADMM
@@ -124,6 +124,7 @@ __all__ = [
     "SGD",
     "Solver",
     "SolverResult",
+    "StopReason",
     "TrustRegion",
     "resolve_solver",
     "solver_names",

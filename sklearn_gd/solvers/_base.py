@@ -9,6 +9,7 @@ a solver object.
 import functools
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -22,6 +23,45 @@ EXPLOSION_FACTOR = 1e4
 DIVERGENCE_PATIENCE = 10
 
 
+class StopReason(Enum):
+    """Why a run stopped: the field :attr:`SolverResult.reason`.
+
+    ``CONVERGED``
+        the solver's stopping criterion was met (its optimality at most
+        ``tol``, or, for the mini-batch solvers, the plateau rule);
+    ``MAX_ITER``
+        the run used the iterations or epochs it was given (``max_iter``; one
+        epoch for ``partial_minimize``);
+    ``CALLBACK``
+        ``callback(theta)`` asked to stop (early stopping, scikit-learn's
+        callbacks);
+    ``PRECISION_LIMIT``
+        the objective's values (and their refined float64 form, where there is
+        one) stopped resolving a decrease with the optimality above ``tol``;
+    ``DIVERGED``
+        the run ended above where it started and returned an earlier iterate
+        (a run that diverges outright raises :class:`DivergenceError`);
+    ``STALLED``
+        progress had slowed too much to reach ``tol`` (a plateau provably short
+        of the minimum, a pace that ``max_iter`` cannot finish, consensus
+        between chunks that does not come).
+
+    Only ``CONVERGED`` and ``CALLBACK`` count as ``converged``.
+    """
+
+    CONVERGED = "converged"
+    MAX_ITER = "max_iter"
+    CALLBACK = "callback"
+    PRECISION_LIMIT = "precision_limit"
+    DIVERGED = "diverged"
+    STALLED = "stalled"
+
+    @property
+    def converged(self):
+        """Whether a run that stopped for this reason counts as converged."""
+        return self in (StopReason.CONVERGED, StopReason.CALLBACK)
+
+
 @dataclass
 class SolverResult:
     """What :meth:`Solver.minimize` returns.
@@ -33,7 +73,8 @@ class SolverResult:
     n_iter : int
         Iterations (full-batch solvers) or epochs (mini-batch solvers) run, >= 1.
     converged : bool
-        Whether the stopping criterion was met before ``max_iter``.
+        Whether the stopping criterion was met before ``max_iter`` (or a
+        callback stopped the run): ``reason.converged``.
     optimality : float
         The last value of the measure the solver stops on (compared with ``tol``).
     optimality_name : str
@@ -50,6 +91,8 @@ class SolverResult:
         to ``partial_minimize``. None for the solvers that keep nothing.
     remedy : str
         What the user may do about a run that did not converge, for the warning.
+    reason : StopReason
+        Why the run stopped; ``message`` says it in words.
     """
 
     coef: np.ndarray
@@ -63,6 +106,15 @@ class SolverResult:
     remedy: str = (
         "Increase max_iter, scale the data (e.g. StandardScaler), raise tol, or try another solver."
     )
+    reason: StopReason = None
+
+    def __post_init__(self):
+        if not isinstance(self.reason, StopReason):
+            raise TypeError(f"SolverResult.reason must be a StopReason, not {self.reason!r}")
+        if self.converged != self.reason.converged:
+            raise ValueError(
+                f"SolverResult: converged={self.converged} disagrees with reason={self.reason}"
+            )
 
 
 class Solver(BaseEstimator):

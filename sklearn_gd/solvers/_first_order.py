@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..schedules import make_schedule
-from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._base import IterationLog, Solver, SolverResult, StopReason, detects_overflow
 from ._batch_buffers import BatchBuffers
 from ._compiled_epochs import CompiledEpochs
 from ._precision import ITERATION_CAP
@@ -743,7 +743,9 @@ class _Run:
         self.state.step += 1
         self._stream_plateau()
         self.theta = self.reported()
-        return self._result(False, "one epoch over the data given (partial_fit)")
+        return self._result(
+            False, "one epoch over the data given (partial_fit)", StopReason.MAX_ITER
+        )
 
     def _stream_plateau(self):
         """Feed the plateau rule with the mean objective of the calls since it last looked.
@@ -767,7 +769,7 @@ class _Run:
     def to_the_end(self):
         """Epochs until a stopping rule holds or ``max_iter``; the result of ``fit``."""
         self.best_theta, self.best_value = self.theta, np.inf
-        converged, message = False, ITERATION_CAP
+        converged, message, reason = False, ITERATION_CAP, StopReason.MAX_ITER
         tol, on_plateau = self.tol, False
         reacts = self.schedule.on_plateau(self.state.lr_scale) is not None
         self.state.probing = bool(not self.full_batch and np.isfinite(tol) and reacts)
@@ -775,38 +777,41 @@ class _Run:
             if self.epoch():
                 self._record()
                 converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
+                reason = StopReason.CONVERGED
                 break
             stop = self._record()
             self.state.step += 1
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
+                reason = StopReason.CALLBACK
                 break
             if self.plateau():
-                converged, on_plateau = True, True
+                converged, on_plateau, reason = True, True, StopReason.CONVERGED
                 message = (
                     f"the objective improved by less than tol={tol:g} for {self.patience} epochs"
                 )
                 if self.too_slow is not None:
                     converged, on_plateau, message = False, False, self._too_slow_message()
+                    reason = StopReason.STALLED
                 break
             self.lr = self._rate()
         self.theta = self.reported()
         if self.solver.minimizes(self.objective):
             if self.full_batch and not converged:
-                converged, message = self._full_batch_end(converged, message)
+                converged, message, reason = self._full_batch_end(converged, message, reason)
             elif not self.full_batch:
-                converged, message = self._mini_batch_end(converged, message)
+                converged, message, reason = self._mini_batch_end(converged, message, reason)
             if on_plateau and self.objective.penalty.l1 > 0:  # a stochastic run's end
                 self.theta = proximal_finish(self.objective, self.theta)
             if on_plateau and converged:
-                converged, message = self._plateau_end(message)
+                converged, message, reason = self._plateau_end(message)
         elif on_plateau and converged and not self.full_batch:  # AdamW: its own fixed point
-            converged, message = self._plateau_end(message, self._fixed_point_scale())
+            converged, message, reason = self._plateau_end(message, self._fixed_point_scale())
         if not self.full_batch or self.state.average_start is not None:
             # the epochs' entries are means over moving iterates; the last is
             # replaced by the objective of what is returned (an average, the start)
             self.log.history["objective"][-1] = self.objective.value(self.theta)
-        return self._result(converged, message)
+        return self._result(converged, message, reason)
 
     def _fixed_point_scale(self):
         """Per coefficient, what a rule's decoupled decay is worth in units of the gradient.
@@ -842,7 +847,7 @@ class _Run:
         """
         gap, value = certified_gap(self.objective, self.theta, l2_scale)
         if not gap > max(SHORT_OF_OPTIMUM * self.tol, SHORT_SHARE * abs(value)):
-            return True, message
+            return True, message, StopReason.CONVERGED
         self.remedy = (
             "Scale the data (e.g. StandardScaler), lower tol so that slow progress "
             "still counts, or try a full-batch solver such as lbfgs."
@@ -850,12 +855,13 @@ class _Run:
         target = "its minimum" if l2_scale is None else (
             "the minimum its decoupled weight decay settles at"
         )
-        return False, (
+        message = (
             f"{message}, but the objective is still at least {gap:.3g} above {target} "
             "(a proximal step on one coefficient alone lowers it that much): "
             "progress had slowed, not finished, as features of very different scales "
             "make it"
         )
+        return False, message, StopReason.STALLED
 
     def _too_slow_message(self):
         """The warning of a one-batch run stopped by :meth:`_too_slow`."""
@@ -870,7 +876,7 @@ class _Run:
             f"max_iter={self.max_iter} leaves: progress had slowed, not finished"
         )
 
-    def _full_batch_end(self, converged, message):
+    def _full_batch_end(self, converged, message, reason):
         """A full-batch run that ended above its best iterate returns that iterate.
 
         A deterministic rule minimising the objective should not end above where
@@ -885,16 +891,16 @@ class _Run:
                 f"seen (objective {self.best_value:.6g}). A smaller learning_rate "
                 f"than {state.eta0:.3g} should do better"
             )
-            final_value = self.best_value
+            final_value, reason = self.best_value, StopReason.DIVERGED
         if not np.isfinite(final_value) or final_value > state.reference:
             self.log.fail(
                 f"it ended at an objective of {final_value:.6g}, above its value at the "
                 f"start ({state.reference:.6g})",
                 self.lr,
             )
-        return converged, message
+        return converged, message, reason
 
-    def _mini_batch_end(self, converged, message):
+    def _mini_batch_end(self, converged, message, reason):
         """A mini-batch run that ended above its starting objective returns its start.
 
         Its epoch objectives are means over moving iterates, so the whole
@@ -919,18 +925,20 @@ class _Run:
             self.log.fail("it ended at a non-finite objective", self.lr)
         start_value = self.objective.value(self.theta0)
         if final_value <= start_value:
-            return converged, message
+            return converged, message, reason
         self.theta = self.theta0
         if final_value <= start_value + self.tol:
-            return converged, message + "; it ended within tol above its start, kept the start"
-        return False, (
+            kept = "; it ended within tol above its start, kept the start"
+            return converged, message + kept, reason
+        message = (
             f"it ended above its starting objective ({final_value:.6g} > {start_value:.6g}), "
             "as mini-batch noise in a short run or too large a learning rate can make it; "
             f"returned the starting coefficients. A smaller learning_rate than "
             f"{self.state.eta0:.3g} or more epochs should do better"
         )
+        return False, message, StopReason.DIVERGED
 
-    def _result(self, converged, message):
+    def _result(self, converged, message, reason):
         history = self.log.history
         if self.batch_values is not None:
             history = {**history, "batch_objective": self.batch_values}
@@ -942,6 +950,7 @@ class _Run:
             optimality_name="max |gradient mapping|" if self.full_batch else "objective change",
             history=history,
             message=message,
+            reason=reason,
             state=self.state,
             **({"remedy": self.remedy} if self.remedy else {}),
         )

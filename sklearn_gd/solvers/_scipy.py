@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._base import IterationLog, SolverResult
+from ._base import IterationLog, SolverResult, StopReason
 from ._precision import (
     ITERATION_CAP,
     MAX_REFINEMENTS,
@@ -91,6 +91,7 @@ def start(
         optimality=optimality,
         history=log.history,
         message=f"max |{what}| <= tol={tol:g} at the starting point",
+        reason=StopReason.CONVERGED,
     )
     return log, value0, grad0, done
 
@@ -263,14 +264,15 @@ def refining_legs(log, objective, theta, value, grad, tol, max_iter, leg, measur
         theta, optimality = ended.theta, ended.optimality
         converged = ended.stopped or optimality <= tol
         if converged:
-            message = f"max |{what}| <= tol={tol:g}"
+            message, reason = f"max |{what}| <= tol={tol:g}", StopReason.CONVERGED
             break
         if ended.capped or log.n_iter >= max_iter:
-            message = ITERATION_CAP
+            message, reason = ITERATION_CAP, StopReason.MAX_ITER
             break
         refined = refine(objective, theta, tol) if refinements < MAX_REFINEMENTS else None
         if refined is None:
             message = ended.message or precision_message(objective, tol, ended.why)
+            reason = StopReason.PRECISION_LIMIT
             break
         objective, refinements = refined, refinements + 1
         offset = objective.reference_value
@@ -279,10 +281,10 @@ def refining_legs(log, objective, theta, value, grad, tol, max_iter, leg, measur
         before = (theta, optimality, base.smooth_value(theta))
         if optimality <= tol:  # the refined gradient resolves what the last one did not
             ended, converged = Leg(theta, optimality, value), True
-            message = f"max |{what}| <= tol={tol:g}"
+            message, reason = f"max |{what}| <= tol={tol:g}", StopReason.CONVERGED
             break
     return finish(
-        log, theta, log.n_iter, optimality, converged, message, ended.stopped, offset + ended.value
+        log, theta, log.n_iter, optimality, reason, message, ended.stopped, offset + ended.value
     )
 
 
@@ -293,7 +295,7 @@ def _rose(objective, value, theta):
     return not new <= value + slack
 
 
-def finish(log, theta, n_iter, optimality, converged, message, stopped, value):
+def finish(log, theta, n_iter, optimality, reason, message, stopped, value):
     """The :class:`~._base.SolverResult` of a run that ended at ``theta``.
 
     A run SciPy ended before its first iteration records ``value`` (the
@@ -303,12 +305,13 @@ def finish(log, theta, n_iter, optimality, converged, message, stopped, value):
     if log.n_iter == 0:
         log.record(value, optimality, theta=theta)
     if stopped:
-        converged, message = True, STOPPED
+        reason, message = StopReason.CALLBACK, STOPPED
     return SolverResult(
         coef=np.array(theta, dtype=np.float64),
         n_iter=max(n_iter, log.n_iter, 1),
-        converged=converged,
+        converged=reason.converged,
         optimality=optimality,
         history=log.history,
         message=message,
+        reason=reason,
     )

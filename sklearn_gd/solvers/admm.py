@@ -102,7 +102,7 @@ import numpy as np
 import scipy.linalg
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._base import IterationLog, Solver, SolverResult, StopReason, detects_overflow
 from ._precision import (
     ITERATION_CAP,
     MAX_REFINEMENTS,
@@ -311,7 +311,9 @@ def consensus_stall_message(objective, tol, z, rho, residuals, at_low):
 
     Returns
     -------
-    str
+    message : str
+    reason : StopReason
+        ``PRECISION_LIMIT`` or, for slow consensus, ``STALLED``.
     """
     primal, dual = residuals
     n_blocks = objective.n_blocks
@@ -327,7 +329,7 @@ def consensus_stall_message(objective, tol, z, rho, residuals, at_low):
             f"({figures}), within the {resolution:.2g} to which {dtype.name} values "
             "resolve a minimiser"
         )
-        return precision_message(objective, tol, detail)
+        return precision_message(objective, tol, detail), StopReason.PRECISION_LIMIT
     before = ""
     if np.all(np.isfinite(at_low)):
         before = f" (when it last fell: {at_low[0]:.3g} and {at_low[1]:.3g})"
@@ -336,7 +338,7 @@ def consensus_stall_message(objective, tol, z, rho, residuals, at_low):
         f"{before}, {delta:.2g} of |z|, above the {resolution:.2g} to which {dtype.name} "
         "values resolve a minimiser; a larger max_iter, or fewer and larger chunks, may "
         f"reach tol={tol:g}"
-    )
+    ), StopReason.STALLED
 
 
 class ADMM(Solver):
@@ -464,6 +466,7 @@ class ADMM(Solver):
             if converged
             else ITERATION_CAP
         )
+        reason = StopReason.CONVERGED if converged else StopReason.MAX_ITER
         # Values of a refined objective are differences from its reference
         # point: ``offset`` (that point's value) is added for the history.
         offset, refinements = 0.0, 0
@@ -481,9 +484,11 @@ class ADMM(Solver):
             stop = log.record(offset + value, optimality, theta=z)
             if optimality <= tol:
                 converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
+                reason = StopReason.CONVERGED
                 break
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
+                reason = StopReason.CALLBACK
                 break
             stalled = watch.stalled(optimality)
             if not (stalled or limited) or (limited and refinements >= MAX_REFINEMENTS):
@@ -501,6 +506,7 @@ class ADMM(Solver):
                     tol,
                     f"the optimality found no new low in {watch.since} iterations",
                 )
+                reason = StopReason.PRECISION_LIMIT
                 break
             objective, refinements = refined, refinements + 1
             offset = objective.reference_value
@@ -516,6 +522,7 @@ class ADMM(Solver):
             optimality_name="max |gradient mapping|",
             history=log.history,
             message=message,
+            reason=reason,
             state={"solver": self.name, "rho": rho, "u": u},
         )
 
@@ -543,7 +550,7 @@ class ADMM(Solver):
         # The z-update: the prox of the whole penalty, L2 part included.
         l2 = objective.l2_gradient(np.ones_like(z))
         log, value, optimality = None, np.inf, np.inf
-        converged, message = False, ITERATION_CAP
+        converged, message, reason = False, ITERATION_CAP, StopReason.MAX_ITER
         primal = dual = np.inf
         at_low = (primal, dual)
         watch = _StallWatch()
@@ -575,16 +582,18 @@ class ADMM(Solver):
                     f"max |gradient mapping| <= tol={tol:g} (primal residual {primal:.3g}, "
                     f"dual residual {dual:.3g})"
                 )
+                reason = StopReason.CONVERGED
                 break
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
+                reason = StopReason.CALLBACK
                 break
             stalled = watch.stalled(optimality)
             if watch.since == 0:
                 at_low = (primal, dual)  # the residuals when the optimality last fell
             if stalled:
                 residuals = (primal, dual)
-                message = consensus_stall_message(objective, tol, z, rho, residuals, at_low)
+                message, reason = consensus_stall_message(objective, tol, z, rho, residuals, at_low)
                 break
             if len(log.history["objective"]) == max_iter:
                 break  # the last pass measured z; no iteration from it is returned
@@ -604,5 +613,6 @@ class ADMM(Solver):
             optimality_name="max |gradient mapping|",
             history=log.history,
             message=message,
+            reason=reason,
             state={"solver": self.name, "rho": rho, "u": us, "x": xs},
         )

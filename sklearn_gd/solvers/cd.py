@@ -52,7 +52,7 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval
 
 from .._data import Design
-from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._base import IterationLog, Solver, SolverResult, StopReason, detects_overflow
 from ._cd_kernels import cd_epochs
 from ._precision import ITERATION_CAP
 
@@ -297,7 +297,7 @@ class _Run:
     # ------------------------------------------------------------------ loop
     def solve(self, max_iter, tol):
         log = self.log
-        converged, message = False, ITERATION_CAP
+        converged, message, reason = False, ITERATION_CAP, StopReason.MAX_ITER
         G = self.full_gradient()
         V = self.violations(G, self.C)
         optimality = float(np.max(V, initial=0.0))
@@ -305,11 +305,13 @@ class _Run:
         while True:
             if optimality <= tol:
                 converged, message = True, f"max |minimum-norm subgradient| <= tol={tol:g}"
+                reason = StopReason.CONVERGED
                 break
             if log.n_iter >= max_iter:
                 break
             if stalled:
                 message = "no step decreases the objective (precision limit reached)"
+                reason = StopReason.PRECISION_LIMIT
                 break
             features = self.working_set(V)
             # Each set is solved to a share of the full optimality (the squared
@@ -326,6 +328,7 @@ class _Run:
             optimality = float(np.max(V, initial=0.0))
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
+                reason = StopReason.CALLBACK
                 break
             if stalled and optimality < start:
                 stalled = False  # the working set was solved; the full problem was not
@@ -339,6 +342,7 @@ class _Run:
             optimality_name="max |minimum-norm subgradient|",
             history=log.history,
             message=message,
+            reason=reason,
         )
 
     def solve_set(self, features, G, target, max_iter, tol):

@@ -19,7 +19,7 @@ objective goes up (O'Donoghue & Candès). The step :math:`\eta` starts at
 
 import numpy as np
 
-from ._base import IterationLog, Solver, SolverResult, detects_overflow
+from ._base import IterationLog, Solver, SolverResult, StopReason, detects_overflow
 from ._precision import (
     ITERATION_CAP,
     MAX_REFINEMENTS,
@@ -100,6 +100,7 @@ class ISTA(Solver):
         reference_step = step
         y, k = x.copy(), 1.0
         converged, optimality, message = False, np.inf, ITERATION_CAP
+        reason = StopReason.MAX_ITER
         # Values of a refined objective are differences from its reference
         # point: ``offset`` (that point's value) is added for the history.
         offset, refinements = 0.0, 0
@@ -149,6 +150,7 @@ class ISTA(Solver):
                     message = precision_message(
                         objective, tol, "the backtracking found no decrease"
                     )
+                    reason = StopReason.PRECISION_LIMIT
                     break
                 if refined is not None:
                     objective, refinements = refined, refinements + 1
@@ -171,9 +173,11 @@ class ISTA(Solver):
             stop = log.record(offset + value_x, optimality, step, x)
             if optimality <= tol:
                 converged, message = True, f"max |gradient mapping| <= tol={tol:g}"
+                reason = StopReason.CONVERGED
                 break
             if stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
+                reason = StopReason.CALLBACK
                 break
         if not converged and np.isfinite(optimality):
             # Measured at y so far: report the returned point's own optimality.
@@ -188,4 +192,5 @@ class ISTA(Solver):
             optimality_name="max |gradient mapping|",
             history=log.history,
             message=message,
+            reason=reason,
         )

@@ -33,7 +33,7 @@ import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import IterationLog, Solver, SolverResult
+from ._base import IterationLog, Solver, SolverResult, StopReason
 from ._precision import (
     ITERATION_CAP,
     MAX_REFINEMENTS,
@@ -154,6 +154,7 @@ class Newton(Solver):
         optimality = max_abs(grad)
         converged = optimality <= tol
         message = f"max |gradient| <= tol={tol:g}" if converged else ITERATION_CAP
+        reason = StopReason.CONVERGED if converged else StopReason.MAX_ITER
         # Values of a refined objective are differences from its reference
         # point: ``offset`` (that point's value) is added for the history.
         offset, refinements = 0.0, 0
@@ -185,20 +186,25 @@ class Newton(Solver):
                 if refined is None:
                     log.record(offset + value, optimality, theta=theta)
                     message = precision_message(objective, tol, "the line search found no decrease")
+                    reason = StopReason.PRECISION_LIMIT
                     break
                 objective, refinements = refined, refinements + 1
                 offset = objective.reference_value
                 value, grad = objective.smooth_value_and_gradient(theta)
                 optimality = max_abs(grad)
                 converged = optimality <= tol
+                if converged:
+                    reason = StopReason.CONVERGED
                 continue
             theta, value, grad = candidate, new_value, new_grad
             optimality = max_abs(grad)
             stop = log.record(offset + value, optimality, theta=theta)
             if optimality <= tol:
                 converged, message = True, f"max |gradient| <= tol={tol:g}"
+                reason = StopReason.CONVERGED
             elif stop:
                 converged, message = True, "stopped by a callback (e.g. early stopping)"
+                reason = StopReason.CALLBACK
                 break
         if log.n_iter == 0:
             log.record(offset + value, optimality, theta=theta)
@@ -209,4 +215,5 @@ class Newton(Solver):
             optimality=optimality,
             history=log.history,
             message=message,
+            reason=reason,
         )
