@@ -42,10 +42,6 @@ class NoCurvatureBoundError(ValueError):
     The solvers whose ``needs_curvature_bound`` is set take their step sizes
     or stopping measures from such a constant; the message names the solvers
     that do not. It is a ``ValueError``: the cause is the pairing of a loss
-    and a solver.
-
-    Parameters
-    ----------
-    message : str
-        What asked for the bound, and which solvers do without it.
+    and a solver. Its message says what asked for the bound and which solvers
+    do without it.
     """
